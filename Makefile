@@ -1,0 +1,169 @@
+# tambo — one GNU Makefile for the whole tree.
+#
+#   make            build everything under $(B) (default build/)
+#   make run        install missing Debian packages, build, run a loopback instance
+#   make check      install missing Debian packages, build, run the whole suite,
+#                   then again on an AddressSanitizer/UBSan build
+#   make bench      tambo against a private Postfix instance, same machine, same run
+#   make install    DESTDIR= PREFIX= (see the paths below)
+#   make fuzz       clang libFuzzer builds of the parsers (tests/fuzz)
+
+CC        ?= cc
+B         ?= build
+PREFIX    ?= /usr
+DESTDIR   ?=
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/tambo
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SANITIZE  ?=
+PKG_CONFIG ?= pkg-config
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wimplicit-fallthrough -Wpointer-arith \
+	-Wcast-qual -Wwrite-strings -Wundef
+HARDEN := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+OPT ?= -O2 -g
+ifneq ($(SANITIZE),)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+HARDEN := -fPIE
+endif
+
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -MMD -MP \
+	-Ilibexec/common -DSYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
+ALL_LDFLAGS := $(OPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+IDN_LIBS     := $(shell $(PKG_CONFIG) --libs libidn2 2>/dev/null || echo -lidn2)
+CRYPT_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypt 2>/dev/null || echo -lcrypt)
+GNUTLS_LIBS  := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+
+COMMON_SRC := $(wildcard libexec/common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
+COMMON_LIB := $(B)/obj/libtambo.a
+
+# program name -> its sources and libraries
+PROGS := $(B)/bin/tambo $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue
+tambo_SRC   := $(wildcard bin/tambo/*.c)
+tambo_LIBS  := $(IDN_LIBS) $(CRYPT_LIBS)
+smtpd_SRC   := $(wildcard libexec/smtpd/*.c)
+smtpd_LIBS  := $(IDN_LIBS)
+enqueue_SRC := $(wildcard libexec/enqueue/*.c)
+enqueue_LIBS := $(IDN_LIBS)
+
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/fuzz/%-replay)
+
+.PHONY: all check check-plain check-asan test run bench install clean deps \
+	fuzz analyze lint-man
+all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC  $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/bin/tambo: $(tambo_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(tambo_LIBS)
+
+$(B)/libexec/tambo/smtpd: $(smtpd_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(smtpd_LIBS)
+
+$(B)/libexec/tambo/enqueue: $(enqueue_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(enqueue_LIBS)
+
+$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IDN_LIBS) $(CRYPT_LIBS)
+
+$(B)/tests/fuzz/%-replay: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz/replay.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IDN_LIBS)
+
+# --- set-up ---------------------------------------------------------------
+
+deps:
+	@sh tests/lib/deps.sh
+
+# --- tests ----------------------------------------------------------------
+# `make check` runs the suite on the normal build, then on a second build
+# with AddressSanitizer and UBSan (build/asan).  prove prints the summary.
+
+PROVE ?= prove
+TESTS := $(wildcard tests/unit/*.t tests/smtpd/*.t tests/integration/*.t tests/fuzz/*.t)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) B=build/asan SANITIZE=1 all
+	$(MAKE) check-plain
+	$(MAKE) check-asan
+
+check-plain:
+	TAMBO_BUILD=$(CURDIR)/$(B) $(PROVE) -j2 $(TESTS)
+
+check-asan:
+	TAMBO_BUILD=$(CURDIR)/build/asan TAMBO_SANITIZE=1 \
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(PROVE) -j2 $(TESTS)
+
+test: all check-plain
+
+run: deps all
+	@sh tests/lib/run.sh "$(CURDIR)/$(B)"
+
+bench: deps all
+	@bash tests/bench/run
+
+fuzz:
+	@sh tests/fuzz/run-libfuzzer.sh
+
+analyze:
+	$(MAKE) B=build/analyze OPT='-O1 -g -fanalyzer' all
+
+lint-man:
+	mandoc -Tlint -Wwarning man/*.[1-8]
+
+# --- install --------------------------------------------------------------
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/tambo
+	install -m 0755 $(B)/bin/tambo $(DESTDIR)$(BINDIR)/tambo
+	install -m 0755 $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue \
+		$(DESTDIR)$(LIBEXECDIR)/
+	for u in units/*.socket units/*.service units/*.timer units/*.path; do \
+		[ -f "$$u" ] || continue; \
+		sed 's|/usr/libexec/tambo|$(LIBEXECDIR)|g; s|/usr/bin/tambo|$(BINDIR)/tambo|g' \
+			"$$u" > $(DESTDIR)$(UNITDIR)/$${u#units/}; \
+	done
+	[ ! -f units/tambo.sysusers ] || install -m 0644 units/tambo.sysusers $(DESTDIR)$(SYSUSERSDIR)/tambo.conf
+	[ ! -f units/tambo.tmpfiles ] || install -m 0644 units/tambo.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tambo.conf
+	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man5/ || true; done
+	for m in man/*.7; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man7/ || true; done
+	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/ || true; done
+	[ -f $(DESTDIR)$(SYSCONFDIR)/tambo/tambo.conf.example ] || \
+		install -m 0644 etc/tambo.conf $(DESTDIR)$(SYSCONFDIR)/tambo/tambo.conf.example
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,72 @@
+/*
+ * tambo — the operator's command: set-up, users, the queue.
+ *
+ *   tambo [-C dir] init DOMAIN [--hostname NAME]
+ *   tambo [-C dir] user add|del|list|passwd|authenticate ...
+ *   tambo [-C dir] queue list
+ *
+ * See tambo(8).  main only finds the configuration directory and hands the
+ * rest to the command's file.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "log.h"
+#include "tambo.h"
+#include "poison.h"
+
+void
+tambo_err(const char *fmt, ...)
+{
+	va_list	ap;
+
+	(void)fputs("tambo: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+}
+
+static int
+usage(void)
+{
+	(void)fputs("usage: tambo [-C dir] init DOMAIN [--hostname NAME]\n"
+	    "       tambo [-C dir] user add|del|passwd|authenticate ADDRESS "
+	    "[--password-stdin]\n"
+	    "       tambo [-C dir] user list [DOMAIN]\n"
+	    "       tambo [-C dir] queue list\n", stderr);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int	 i = 1;
+
+	log_open("tambo");
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
+			dir = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			(void)usage();
+			return EX_OK;
+		} else
+			return usage();
+	}
+	if (i >= argc)
+		return usage();
+	dir = conf_dir(dir);
+	if (strcmp(argv[i], "init") == 0)
+		return cmd_init(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "queue") == 0)
+		return cmd_queue(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "user") == 0)
+		return cmd_user(dir, argc - i - 1, argv + i + 1);
+	return usage();
+}

@@ -1,0 +1,292 @@
+/*
+ * conf.c — reading tambo.conf (see conf.h and tambo.conf(5)).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "num.h"
+#include "poison.h"
+
+const char *
+conf_dir(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return opt;
+	env = getenv("TAMBO_CONFIG_DIR");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return CONF_DEFAULT_DIR;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) == -1 ||
+	    c->hostname[0] == '\0')
+		memcpy(c->hostname, "localhost", sizeof("localhost"));
+	(void)snprintf(c->spool, sizeof(c->spool), "/var/spool/tambo");
+	(void)snprintf(c->state, sizeof(c->state), "/var/lib/tambo");
+	c->max_message_size = 36700160;		/* 35 MiB */
+	c->max_recipients = 100;
+	c->max_errors = 10;
+	c->command_timeout = 300;		/* RFC 5321 4.5.3.2.7 */
+	c->session_timeout = 1800;
+	c->max_received = 100;
+	c->suffix_separators[0] = '+';
+}
+
+static bool
+conf_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+size_t
+conf_parse(const char *text, size_t n, conf_fn fn, void *ctx)
+{
+	size_t	 pos = 0, lineno = 0;
+
+	while (pos < n) {
+		char	 line[4096], *key, *val, *eq, *end;
+		size_t	 len;
+		const char *nl;
+
+		lineno++;
+		nl = memchr(text + pos, '\n', n - pos);
+		len = nl ? (size_t)(nl - (text + pos)) : n - pos;
+		if (len >= sizeof(line) || memchr(text + pos, '\0', len))
+			return lineno;
+		memcpy(line, text + pos, len);
+		line[len] = '\0';
+		pos += len + (nl ? 1 : 0);
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+
+		key = line;
+		while (conf_space(*key))
+			key++;
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL)
+			return lineno;
+		val = eq + 1;
+		end = eq;
+		while (end > key && conf_space(end[-1]))
+			end--;
+		*end = '\0';
+		if (*key == '\0')
+			return lineno;
+		while (conf_space(*val))
+			val++;
+		end = val + strlen(val);
+		while (end > val && conf_space(end[-1]))
+			end--;
+		*end = '\0';
+		if (fn(key, val, ctx) != 0)
+			return lineno;
+	}
+	return 0;
+}
+
+int
+conf_pathf(char *out, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_MAX) {
+		out[0] = '\0';
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	char	*p;
+	size_t	 got = 0;
+	ssize_t	 r;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (got < (size_t)st.st_size) {
+		r = read(fd, p + got, (size_t)st.st_size - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			saved = r == 0 ? EIO : errno;
+			free(p);
+			errno = saved;
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	p[got] = '\0';
+	(void)close(fd);
+	*out = p;
+	*len = got;
+	return 0;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+struct conf_ctx {
+	struct conf	*c;
+	char		*err;
+	size_t		 errsz;
+};
+
+static int
+conf_path(struct conf_ctx *x, char *dst, const char *val)
+{
+	int	n;
+
+	if (val[0] == '/')
+		n = snprintf(dst, PATH_MAX, "%s", val);
+	else
+		n = snprintf(dst, PATH_MAX, "%s/%s", x->c->dir, val);
+	if (n < 0 || n >= PATH_MAX) {
+		(void)snprintf(x->err, x->errsz, "path too long: %s", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_uint(struct conf_ctx *x, const char *key, const char *val,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (!num_parse_str(val, max, out) || *out < min) {
+		(void)snprintf(x->err, x->errsz,
+		    "%s: expected a number from %llu to %llu", key,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_set(const char *key, const char *val, void *vctx)
+{
+	struct conf_ctx	*x = vctx;
+	struct conf	*c = x->c;
+	uint64_t	 v;
+
+	if (strcmp(key, "hostname") == 0) {
+		if (!addr_domain_normalize(val, c->hostname,
+		    sizeof(c->hostname))) {
+			(void)snprintf(x->err, x->errsz,
+			    "hostname: not a domain name: %s", val);
+			return -1;
+		}
+	} else if (strcmp(key, "spool") == 0) {
+		return conf_path(x, c->spool, val);
+	} else if (strcmp(key, "state") == 0) {
+		return conf_path(x, c->state, val);
+	} else if (strcmp(key, "max_message_size") == 0) {
+		if (conf_uint(x, key, val, 1024, UINT64_C(1) << 40, &v) == -1)
+			return -1;
+		c->max_message_size = v;
+	} else if (strcmp(key, "max_recipients") == 0) {
+		if (conf_uint(x, key, val, 1, 10000, &v) == -1)
+			return -1;
+		c->max_recipients = (unsigned)v;
+	} else if (strcmp(key, "max_errors") == 0) {
+		if (conf_uint(x, key, val, 1, 1000, &v) == -1)
+			return -1;
+		c->max_errors = (unsigned)v;
+	} else if (strcmp(key, "command_timeout") == 0) {
+		if (conf_uint(x, key, val, 1, 86400, &v) == -1)
+			return -1;
+		c->command_timeout = (unsigned)v;
+	} else if (strcmp(key, "session_timeout") == 0) {
+		if (conf_uint(x, key, val, 1, 86400, &v) == -1)
+			return -1;
+		c->session_timeout = (unsigned)v;
+	} else if (strcmp(key, "max_received") == 0) {
+		if (conf_uint(x, key, val, 1, 1000, &v) == -1)
+			return -1;
+		c->max_received = (unsigned)v;
+	} else if (strcmp(key, "suffix_separators") == 0 ||
+	    strcmp(key, "drop_characters") == 0) {
+		char	*dst = key[0] == 's' ? c->suffix_separators :
+		    c->drop_characters;
+
+		if (strlen(val) >= sizeof(c->suffix_separators) ||
+		    strpbrk(val, "@\"\\ ") != NULL) {
+			(void)snprintf(x->err, x->errsz, "%s: bad value", key);
+			return -1;
+		}
+		memcpy(dst, val, strlen(val) + 1);
+	} else {
+		/* A later version's key, or a typo: say so, keep going. */
+		log_warn("unknown configuration key", key);
+	}
+	return 0;
+}
+
+int
+conf_load(const char *dir, struct conf *c, char *err, size_t errsz)
+{
+	struct conf_ctx x;
+	char	 path[PATH_MAX], *text;
+	size_t	 len, bad;
+	int	 n;
+
+	conf_defaults(c);
+	n = snprintf(c->dir, sizeof(c->dir), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(c->dir) - 32) {
+		(void)snprintf(err, errsz, "configuration path too long");
+		return -1;
+	}
+	(void)snprintf(path, sizeof(path), "%s/tambo.conf", dir);
+	if (conf_read_file(path, CONF_FILE_MAX, &text, &len) == -1) {
+		(void)snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	x.c = c;
+	x.err = err;
+	x.errsz = errsz;
+	err[0] = '\0';
+	bad = conf_parse(text, len, conf_set, &x);
+	free(text);
+	if (bad != 0) {
+		char	 why[256];
+
+		(void)snprintf(why, sizeof(why), "%s", err[0] ? err :
+		    "expected key = value");
+		(void)snprintf(err, errsz, "%s:%zu: %s", path, bad, why);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,255 @@
+/*
+ * log.c — key=value event lines on stderr (see log.h).
+ *
+ * Nothing here may fail loudly: logging trouble is ignored, a too-long line
+ * is cut and marked with "trunc=1".
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "poison.h"
+
+static const char *log_program = "tambo";
+static char log_sid[64];
+
+void
+log_open(const char *program)
+{
+	log_program = program;
+}
+
+void
+log_set_session(const char *sid)
+{
+	size_t n = strlen(sid);
+
+	if (n >= sizeof(log_sid))
+		n = sizeof(log_sid) - 1;
+	memcpy(log_sid, sid, n);
+	log_sid[n] = '\0';
+}
+
+static void
+log_raw(struct logline *l, const char *s, size_t n)
+{
+	size_t room = sizeof(l->buf) - 16 - l->len;	/* keep room for the end */
+
+	if (n > room)
+		n = room;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static bool
+log_plain(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+}
+
+void
+log_mem(struct logline *l, const char *key, const void *val, size_t n)
+{
+	const unsigned char *v = val;
+	bool	 quote = (n == 0);
+	size_t	 i;
+
+	for (i = 0; i < n && !quote; i++)
+		if (!log_plain(v[i]))
+			quote = true;
+	log_raw(l, " ", 1);
+	log_raw(l, key, strlen(key));
+	log_raw(l, "=", 1);
+	if (!quote) {
+		log_raw(l, val, n);
+		return;
+	}
+	log_raw(l, "\"", 1);
+	for (i = 0; i < n; i++) {
+		char	esc[5];
+
+		if (v[i] == '"' || v[i] == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)v[i];
+			log_raw(l, esc, 2);
+		} else if (v[i] >= 0x20 && v[i] < 0x7f) {
+			log_raw(l, (const char *)&v[i], 1);
+		} else {
+			(void)snprintf(esc, sizeof(esc), "\\x%02x", v[i]);
+			log_raw(l, esc, 4);
+		}
+	}
+	log_raw(l, "\"", 1);
+}
+
+void
+log_str(struct logline *l, const char *key, const char *val)
+{
+	if (val == NULL)
+		val = "";
+	log_mem(l, key, val, strlen(val));
+}
+
+void
+log_num(struct logline *l, const char *key, unsigned long long val)
+{
+	char	num[32];
+	int	n;
+
+	n = snprintf(num, sizeof(num), "%llu", val);
+	log_raw(l, " ", 1);
+	log_raw(l, key, strlen(key));
+	log_raw(l, "=", 1);
+	log_raw(l, num, (size_t)n);
+}
+
+void
+log_start(struct logline *l, int prio, const char *event)
+{
+	int	n;
+
+	n = snprintf(l->buf, sizeof(l->buf), "<%d>", prio & 7);
+	l->len = (size_t)n;
+	if (log_sid[0] != '\0') {
+		log_raw(l, "sid=", 4);
+		log_raw(l, log_sid, strlen(log_sid));
+	} else {
+		log_raw(l, "prog=", 5);
+		log_raw(l, log_program, strlen(log_program));
+	}
+	log_raw(l, " event=", 7);
+	log_raw(l, event, strlen(event));
+}
+
+void
+log_emit(struct logline *l)
+{
+	ssize_t	w;
+	size_t	off = 0;
+
+	if (l->len >= sizeof(l->buf) - 16 - 1)
+		log_raw(l, " trunc=1", 8);
+	l->buf[l->len++] = '\n';
+	while (off < l->len) {
+		w = write(STDERR_FILENO, l->buf + off, l->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;		/* nowhere to complain to */
+		off += (size_t)w;
+	}
+}
+
+void
+log_error(const char *what, const char *detail, int err)
+{
+	struct logline l;
+
+	log_start(&l, LOG_ERR, "error");
+	log_str(&l, "what", what);
+	if (detail != NULL)
+		log_str(&l, "detail", detail);
+	if (err != 0)
+		log_str(&l, "errno", strerror(err));
+	log_emit(&l);
+}
+
+void
+log_warn(const char *what, const char *detail)
+{
+	struct logline l;
+
+	log_start(&l, LOG_WARNING, "warning");
+	log_str(&l, "what", what);
+	if (detail != NULL)
+		log_str(&l, "detail", detail);
+	log_emit(&l);
+}
+
+void
+log_connect(const char *mode, const char *client, unsigned port)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "connect");
+	log_str(&l, "mode", mode);
+	log_str(&l, "client", client);
+	log_num(&l, "port", port);
+	log_emit(&l);
+}
+
+void
+log_helo(const char *verb, const char *name)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "helo");
+	log_str(&l, "verb", verb);
+	log_str(&l, "helo", name);
+	log_emit(&l);
+}
+
+void
+log_mail(const char *from, const char *reply)
+{
+	struct logline l;
+
+	log_start(&l, reply[0] == '2' ? LOG_INFO : LOG_NOTICE, "mail");
+	log_str(&l, "from", from);
+	log_str(&l, "reply", reply);
+	log_emit(&l);
+}
+
+void
+log_rcpt(const char *to, const char *reply)
+{
+	struct logline l;
+
+	log_start(&l, reply[0] == '2' ? LOG_INFO : LOG_NOTICE, "rcpt");
+	log_str(&l, "to", to);
+	log_str(&l, "reply", reply);
+	log_emit(&l);
+}
+
+void
+log_reject(const char *cmd, const char *reply, const char *reason)
+{
+	struct logline l;
+
+	log_start(&l, LOG_NOTICE, "reject");
+	log_str(&l, "cmd", cmd);
+	log_str(&l, "reply", reply);
+	log_str(&l, "reason", reason);
+	log_emit(&l);
+}
+
+void
+log_queued(const char *id, const char *from, size_t nrcpt,
+    unsigned long long size)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "queued");
+	log_str(&l, "id", id);
+	log_str(&l, "from", from);
+	log_num(&l, "nrcpt", nrcpt);
+	log_num(&l, "size", size);
+	log_emit(&l);
+}
+
+void
+log_disconnect(const char *reason, unsigned messages, unsigned errors,
+    unsigned long long ms)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "disconnect");
+	log_str(&l, "reason", reason);
+	log_num(&l, "messages", messages);
+	log_num(&l, "errors", errors);
+	log_num(&l, "ms", ms);
+	log_emit(&l);
+}

@@ -1,0 +1,54 @@
+/*
+ * log.h — one line per event, key=value fields, on stderr.
+ *
+ * Lines start with a syslog priority prefix "<N>" which the journal
+ * understands (sd-daemon(3)), then the session id (sid=) of a handler or the
+ * queue id (id=) of spool work, then event=NAME and the event's fields.
+ * Values with spaces, quotes or bytes outside printable ASCII are quoted and
+ * escaped, so a client can never forge a field or a line.  A line is written
+ * with one write(2) so concurrent processes do not interleave.
+ *
+ * The event functions below fix the field names; programs use them rather
+ * than building lines by hand.  No message bodies, no passwords.
+ */
+#ifndef TAMBO_LOG_H
+#define TAMBO_LOG_H
+
+#include <stddef.h>
+#include <syslog.h>
+
+#define LOG_LINE_MAX 2048
+
+struct logline {
+	char	 buf[LOG_LINE_MAX];
+	size_t	 len;
+};
+
+/* Name the program (used only when no session id is set). */
+void	log_open(const char *program);
+/* Set the session id that leads every following line ("sid=..."). */
+void	log_set_session(const char *sid);
+
+void	log_start(struct logline *, int prio, const char *event);
+void	log_str(struct logline *, const char *key, const char *val);
+void	log_mem(struct logline *, const char *key, const void *val, size_t n);
+void	log_num(struct logline *, const char *key, unsigned long long val);
+void	log_emit(struct logline *);
+
+/* A free-form diagnostic: event=error plus a message and errno text. */
+void	log_error(const char *what, const char *detail, int err);
+/* A free-form warning (configuration trouble, ...). */
+void	log_warn(const char *what, const char *detail);
+
+/* Handler events. */
+void	log_connect(const char *mode, const char *client, unsigned port);
+void	log_helo(const char *verb, const char *name);
+void	log_mail(const char *from, const char *reply);
+void	log_rcpt(const char *to, const char *reply);
+void	log_reject(const char *cmd, const char *reply, const char *reason);
+void	log_queued(const char *id, const char *from, size_t nrcpt,
+	    unsigned long long size);
+void	log_disconnect(const char *reason, unsigned messages,
+	    unsigned errors, unsigned long long ms);
+
+#endif

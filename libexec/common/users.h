@@ -1,0 +1,72 @@
+/*
+ * users.h — the local domains, their users and aliases (DESIGN.md):
+ *
+ *   DIR/domains/<domain>/users     user:hash lines
+ *   DIR/domains/<domain>/aliases   local: target, target   ("*" catch-all)
+ *
+ * A domain directory may be named by its U-labels or A-labels; names
+ * compare after IDNA normalisation (addr_domain_normalize).  Local parts
+ * compare without regard to ASCII case, first as given, then with the
+ * configured drop characters removed and the suffix after a separator
+ * ("user+tag") cut off.  postmaster is always local (RFC 5321 4.5.1).
+ */
+#ifndef TAMBO_USERS_H
+#define TAMBO_USERS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "conf.h"
+
+#define USERS_DOMAINS_MAX	4096
+#define USERS_FILE_MAX		(8 * 1024 * 1024)
+
+enum users_result {
+	USERS_NOT_LOCAL,	/* the domain is not ours */
+	USERS_USER,		/* a user with a password */
+	USERS_ALIAS,		/* an alias (or postmaster's) */
+	USERS_CATCHALL,		/* only "*" matched */
+	USERS_POSTMASTER,	/* postmaster with no alias or user */
+	USERS_UNKNOWN,		/* our domain, no such user */
+	USERS_TEMP,		/* could not read the configuration */
+};
+
+struct users_domain {
+	char	 name[ADDR_DOMAIN_MAX + 1];	/* normalised */
+	char	 dirname[ADDR_DOMAIN_MAX + 1];	/* as on disk */
+};
+
+struct users {
+	const struct conf	*conf;
+	struct users_domain	*domains;
+	size_t			 ndomains;
+};
+
+/* Read the list of local domains.  -1 (errno set) when it cannot. */
+int	users_open(struct users *, const struct conf *);
+void	users_close(struct users *);
+
+/* The local domain matching a domain as written (NULL if none). */
+const struct users_domain *users_domain(const struct users *,
+	    const char *domain);
+
+/*
+ * Classify a recipient.  An address without a domain (<postmaster>) is
+ * taken as postmaster of the first local domain.
+ */
+enum users_result users_lookup(const struct users *, const struct addr *);
+
+/*
+ * Does the file have an entry whose key (text before sep) equals key,
+ * ignoring ASCII case?  1 yes, 0 no, -1 error (errno; ENOENT reads as 0).
+ * Lines may be "#" comments.
+ */
+int	users_file_has(const char *path, const char *key, char sep);
+
+/* Copy the local part for lookup: lower-case, drops, suffix cut. */
+void	users_canonical_local(const struct conf *, const char *local,
+	    char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * enqueue — put one message from stdin into the spool.
+ *
+ *   enqueue [-C dir] [-f sender] [--] recipient...
+ *
+ * The same spool module the SMTP handler uses, as a small program for
+ * shell pipelines and tests.  Lines may end in LF or CRLF; they are stored
+ * with CRLF.  The same content checks apply as on SMTP (NUL bytes, lines
+ * over 998 octets, the size limit, mail loops).  On success the queue id
+ * is printed on stdout.
+ *
+ * Exit status: 0 queued; EX_USAGE bad arguments; EX_DATAERR the message
+ * or an address is refused; EX_TEMPFAIL our own trouble (configuration,
+ * spool, disk): try again later.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "log.h"
+#include "msg.h"
+#include "spool.h"
+#include "poison.h"
+
+static void
+usage(void)
+{
+	(void)fprintf(stderr,
+	    "usage: enqueue [-C dir] [-f sender] [--] recipient...\n");
+	exit(EX_USAGE);
+}
+
+static int
+refuse(const char *what, const char *detail)
+{
+	(void)fprintf(stderr, "enqueue: %s: %s\n", what, detail);
+	return EX_DATAERR;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf	 conf;
+	struct spool	 sp;
+	struct spool_envelope env;
+	struct spool_tx	 tx;
+	struct msg_check check;
+	struct msg_trace tr;
+	struct addr	 a;
+	struct buf	 hdr;
+	const char	*dir = NULL, *from = "";
+	char		 err[512], line[MSG_LINE_MAX + 3];
+	int		 i;
+	size_t		 k;
+	unsigned	 flags;
+	bool		 utf8 = false;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else
+			usage();
+	}
+	if (i >= argc)
+		usage();
+	(void)umask(077);
+	log_open("enqueue");
+
+	memset(&env, 0, sizeof(env));
+	if (from[0] != '\0') {
+		if (addr_parse_mailbox(from, strlen(from), ADDR_OPT_UTF8,
+		    &a) != ADDR_OK)
+			return refuse("bad sender address", from);
+		utf8 |= (a.flags & ADDR_UTF8) != 0;
+		memcpy(env.from, a.mailbox, sizeof(env.from));
+	}
+	env.nrcpt = (size_t)(argc - i);
+	if (env.nrcpt > SPOOL_RCPT_MAX)
+		return refuse("too many recipients", argv[i]);
+	if ((env.rcpt = calloc(env.nrcpt, sizeof(*env.rcpt))) == NULL)
+		return EX_TEMPFAIL;
+	for (k = 0; k < env.nrcpt; k++) {
+		const char *r = argv[i + (int)k];
+
+		if (addr_parse_mailbox(r, strlen(r), ADDR_OPT_UTF8,
+		    &a) != ADDR_OK || (a.flags & ADDR_RELAY_TRICKS))
+			return refuse("bad recipient address", r);
+		utf8 |= (a.flags & ADDR_UTF8) != 0;
+		memcpy(env.rcpt[k].addr, a.mailbox, sizeof(env.rcpt[k].addr));
+	}
+	env.smtputf8 = utf8;
+
+	if (conf_load(conf_dir(dir), &conf, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "enqueue: %s\n", err);
+		return EX_TEMPFAIL;
+	}
+	if (spool_open(&sp, conf.spool) == -1) {
+		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
+		    strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	env.arrival = (int64_t)time(NULL);
+	(void)snprintf(env.client, sizeof(env.client), "local");
+	(void)snprintf(env.protocol, sizeof(env.protocol), "local");
+	{
+		struct passwd *pw = getpwuid(getuid());
+
+		(void)snprintf(env.auth, sizeof(env.auth), "%s",
+		    pw ? pw->pw_name : "");
+	}
+	if (spool_begin(&sp, &env, &tx) == -1) {
+		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
+		    strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	memset(&tr, 0, sizeof(tr));
+	tr.hostname = conf.hostname;
+	tr.protocol = "local";
+	tr.id = env.id;
+	tr.rcpt = env.nrcpt == 1 ? env.rcpt[0].addr : NULL;
+	tr.when = env.arrival;
+	buf_init(&hdr, 4096);
+	if (msg_received(&tr, &hdr) == -1) {
+		spool_abort(&tx);
+		return EX_TEMPFAIL;
+	}
+	spool_write(&tx, hdr.data, hdr.len);
+	buf_free(&hdr);
+	msg_check_init(&check, conf.max_message_size, conf.max_received);
+
+	/* Read lines; a line without LF at EOF gets one. */
+	for (;;) {
+		size_t	 n;
+
+		if (fgets(line, (int)sizeof(line), stdin) == NULL)
+			break;
+		n = strlen(line);
+		if (n > 0 && line[n - 1] == '\n') {
+			n--;
+			if (n > 0 && line[n - 1] == '\r')
+				n--;
+			line[n] = '\r';
+			line[n + 1] = '\n';
+			n += 2;
+		} else if (!feof(stdin)) {
+			/* a piece of a line longer than our buffer */
+			check.flags |= MSG_LONG_LINE;
+		} else {
+			line[n] = '\r';
+			line[n + 1] = '\n';
+			n += 2;
+		}
+		if (memchr(line, '\0', n) != NULL ||
+		    strlen(line) < n - 2)
+			check.flags |= MSG_NUL;
+		flags = msg_check_feed(&check, line, n);
+		if (flags != 0)
+			break;
+		spool_write(&tx, line, n);
+	}
+	if (ferror(stdin)) {
+		spool_abort(&tx);
+		(void)fprintf(stderr, "enqueue: reading stdin: %s\n",
+		    strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	flags = msg_check_end(&check);
+	if (flags != 0) {
+		spool_abort(&tx);
+		return refuse("message refused", msg_check_reason(flags));
+	}
+	if (spool_commit(&tx) == -1) {
+		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
+		    strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	log_queued(env.id, env.from, env.nrcpt, check.size);
+	(void)printf("%s\n", env.id);
+	free(env.rcpt);
+	spool_close(&sp);
+	return EX_OK;
+}

@@ -1,0 +1,853 @@
+/*
+ * session.c — the SMTP server state machine (RFC 5321 §3, §4.1).
+ *
+ * Each verb has a row in session_commands: a check that says whether it may
+ * run now (returning the reply that refuses it) and an action.  Replies come
+ * from the reply table by name.  Extensions: PIPELINING (RFC 2920), SIZE
+ * (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES
+ * (RFC 2034), CHUNKING (RFC 3030), DSN (RFC 3461).
+ *
+ * What it leaves to others: parsing (smtpcmd.c, addr.c), content checks
+ * (msg.c), durability (spool.c), who is local (users.c).
+ *
+ * Invariants: a message is acknowledged with 250 only after spool_commit
+ * succeeded; any other end of DATA/BDAT aborts the spool transaction, so
+ * nothing half-received is ever queued.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "session.h"
+#include "poison.h"
+
+/* How much of an over-long line we read and drop before hanging up. */
+#define SESSION_SKIP_MAX	(64 * 1024)
+/* The command line buffer: the longest verb limit plus CRLF. */
+#define SESSION_LINE_MAX	(SMTP_AUTH_LINE_MAX + 2)
+
+static char session_line[SESSION_LINE_MAX + 1];
+
+static const struct {
+	const char		*name;
+	enum session_mode	 mode;
+} session_modes[] = {
+	{ "mx", MODE_MX },
+	{ "submission", MODE_SUBMISSION },
+	{ "submissions", MODE_SUBMISSIONS },
+	{ "local", MODE_LOCAL },
+};
+
+bool
+session_mode_parse(const char *s, enum session_mode *m)
+{
+	for (size_t i = 0; i < sizeof(session_modes) / sizeof(session_modes[0]);
+	    i++)
+		if (strcmp(s, session_modes[i].name) == 0) {
+			*m = session_modes[i].mode;
+			return true;
+		}
+	return false;
+}
+
+static const char *
+session_mode_name(enum session_mode m)
+{
+	for (size_t i = 0; i < sizeof(session_modes) / sizeof(session_modes[0]);
+	    i++)
+		if (session_modes[i].mode == m)
+			return session_modes[i].name;
+	return "?";
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+static void
+session_write(struct session *s, const char *text, size_t n)
+{
+	if (io_write(&s->io, text, n) != IO_OK || io_write(&s->io, "\r\n",
+	    2) != IO_OK) {
+		s->done = true;
+		s->end_reason = "write failed";
+	}
+}
+
+/* Send a reply from the table, with optional extra text after it. */
+static void
+session_reply_extra(struct session *s, enum reply_id id, const char *extra)
+{
+	char	 text[512];
+	size_t	 n;
+
+	n = reply_format(id, extra, text, sizeof(text));
+	session_write(s, text, n);
+	if (reply_get(id)->code >= 500)
+		s->errors++;
+	if (reply_get(id)->code == 421) {
+		s->done = true;
+		if (s->end_reason == NULL)
+			s->end_reason = reply_get(id)->name;
+	}
+}
+
+static void
+session_reply(struct session *s, enum reply_id id)
+{
+	session_reply_extra(s, id, NULL);
+}
+
+/* "550 5.1.1" for logs. */
+static const char *
+session_code(enum reply_id id, char *out, size_t outsz)
+{
+	const struct reply *r = reply_get(id);
+
+	(void)snprintf(out, outsz, "%d %s", r->code, r->ecode ? r->ecode : "");
+	return out;
+}
+
+/* Reply and log a refusal. */
+static void
+session_refuse(struct session *s, const char *cmd, enum reply_id id,
+    const char *reason)
+{
+	char	 code[32];
+
+	log_reject(cmd, session_code(id, code, sizeof(code)), reason);
+	session_reply(s, id);
+}
+
+/* --- the transaction ---------------------------------------------------- */
+
+static void
+session_abort_message(struct session *s)
+{
+	if (s->tx_open) {
+		spool_abort(s->tx);
+		s->tx_open = false;
+	}
+	s->in_bdat = false;
+}
+
+static void
+session_reset(struct session *s)
+{
+	session_abort_message(s);
+	s->in_mail = false;
+	memset(&s->mail, 0, sizeof(s->mail));
+	free(s->rcpt);
+	s->rcpt = NULL;
+	s->nrcpt = 0;
+	s->rcpt_tried = 0;
+}
+
+static unsigned
+session_extensions(const struct session *s)
+{
+	if (!s->esmtp)
+		return 0;
+	return SMTPCMD_EXT_SIZE | SMTPCMD_EXT_8BITMIME |
+	    SMTPCMD_EXT_SMTPUTF8 | SMTPCMD_EXT_DSN;
+}
+
+static const char *
+session_protocol(const struct session *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	return s->mail.smtputf8 ? "UTF8SMTP" : "ESMTP";
+}
+
+/*
+ * Open the spool file and write the envelope and Received: header.
+ * Returns REPLY_OK or the reply that refuses the message.
+ */
+static enum reply_id
+session_begin_message(struct session *s)
+{
+	struct spool_envelope env;
+	struct msg_trace tr;
+	struct buf hdr;
+	int	 saved;
+
+	if (!s->spool_ok) {
+		if (spool_open(&s->spool, s->conf->spool) == -1) {
+			log_error("cannot open spool", s->conf->spool, errno);
+			return REPLY_LOCAL_ERROR;
+		}
+		s->spool_ok = true;
+	}
+	memset(&env, 0, sizeof(env));
+	env.arrival = (int64_t)time(NULL);
+	(void)snprintf(env.client, sizeof(env.client), "%s", s->client);
+	(void)snprintf(env.helo, sizeof(env.helo), "%s", s->helo);
+	(void)snprintf(env.protocol, sizeof(env.protocol), "%s",
+	    session_protocol(s));
+	memcpy(env.from, s->mail.from.mailbox, sizeof(env.from));
+	env.body = s->mail.body;
+	env.ret = s->mail.ret;
+	env.smtputf8 = s->mail.smtputf8;
+	memcpy(env.envid, s->mail.envid, sizeof(env.envid));
+	env.nrcpt = s->nrcpt;
+	env.rcpt = s->rcpt;
+	if (spool_begin(&s->spool, &env, s->tx) == -1) {
+		saved = errno;
+		log_error("cannot create spool file", s->conf->spool, saved);
+		return spool_errno_full(saved) ? REPLY_DISK_FULL :
+		    REPLY_LOCAL_ERROR;
+	}
+	s->tx_open = true;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.helo = s->helo;
+	tr.client = strcmp(s->client, "local") == 0 ? NULL : s->client;
+	tr.hostname = s->conf->hostname;
+	tr.protocol = session_protocol(s);
+	tr.id = env.id;
+	tr.rcpt = s->nrcpt == 1 ? s->rcpt[0].addr : NULL;
+	tr.when = env.arrival;
+	buf_init(&hdr, 4096);
+	if (msg_received(&tr, &hdr) == -1) {
+		buf_free(&hdr);
+		session_abort_message(s);
+		return REPLY_LOCAL_ERROR;
+	}
+	spool_write(s->tx, hdr.data, hdr.len);
+	buf_free(&hdr);
+	s->tx->size = 0;	/* our header does not count against SIZE */
+	msg_check_init(s->check, s->conf->max_message_size,
+	    s->conf->max_received);
+	return REPLY_OK;
+}
+
+/* The end of a message: refuse it, or commit it and say so. */
+static void
+session_end_message(struct session *s, const char *cmd)
+{
+	unsigned flags = msg_check_end(s->check);
+	enum reply_id id;
+	char	 qid[SPOOL_ID_LEN + 1];
+
+	if (flags != 0) {
+		id = msg_check_reply(flags);
+		session_abort_message(s);
+		session_refuse(s, cmd, id, msg_check_reason(flags));
+		session_reset(s);
+		return;
+	}
+	memcpy(qid, s->tx->id, sizeof(qid));
+	s->tx_open = false;
+	if (spool_commit(s->tx) == -1) {
+		int	 saved = errno;
+
+		log_error("cannot commit spool file", qid, saved);
+		session_refuse(s, cmd, spool_errno_full(saved) ?
+		    REPLY_DISK_FULL : REPLY_LOCAL_ERROR, "spool commit failed");
+		session_reset(s);
+		return;
+	}
+	log_queued(qid, s->mail.from.mailbox, s->nrcpt, s->check->size);
+	s->messages++;
+	session_reply_extra(s, REPLY_QUEUED, qid);
+	session_reset(s);
+}
+
+/* --- checks: may this command run now? ----------------------------------- */
+
+typedef enum reply_id (*session_check_fn)(struct session *);
+typedef void (*session_run_fn)(struct session *, const struct smtp_cmd *);
+
+static enum reply_id
+check_any(struct session *s)
+{
+	(void)s;
+	return REPLY_OK;
+}
+
+static enum reply_id
+check_mail(struct session *s)
+{
+	if (!s->greeted)
+		return REPLY_NEED_HELO;
+	if (s->in_mail)
+		return REPLY_NESTED_MAIL;
+	return REPLY_OK;
+}
+
+static enum reply_id
+check_rcpt(struct session *s)
+{
+	if (!s->in_mail)
+		return REPLY_NEED_MAIL;
+	if (s->in_bdat)
+		return REPLY_BDAT_MIX;
+	return REPLY_OK;
+}
+
+static enum reply_id
+check_data(struct session *s)
+{
+	if (s->in_bdat)
+		return REPLY_BDAT_MIX;
+	if (!s->in_mail)
+		return REPLY_NEED_MAIL;
+	if (s->nrcpt == 0)
+		return s->rcpt_tried > 0 ? REPLY_NO_VALID_RCPT :
+		    REPLY_NEED_RCPT;
+	return REPLY_OK;
+}
+
+/* --- actions ------------------------------------------------------------- */
+
+static void
+run_helo(struct session *s, const struct smtp_cmd *c)
+{
+	bool	 ehlo = c->verb == SMTP_EHLO;
+	char	 line[512];
+
+	/* Trailing spaces are common; anything after the name is not. */
+	size_t	 n = c->arglen;
+
+	while (n > 0 && c->arg[n - 1] == ' ')
+		n--;
+	if (n == 0 || memchr(c->arg, ' ', n) != NULL ||
+	    !addr_helo_valid(c->arg, n, true)) {
+		session_refuse(s, c->name, REPLY_HELO_SYNTAX, "bad helo name");
+		return;
+	}
+	session_reset(s);
+	memcpy(s->helo, c->arg, n);
+	s->helo[n] = '\0';
+	s->greeted = true;
+	s->esmtp = ehlo;
+	log_helo(c->name, s->helo);
+	if (!ehlo) {
+		(void)snprintf(line, sizeof(line), "250 %s", s->conf->hostname);
+		session_write(s, line, strlen(line));
+		return;
+	}
+	(void)snprintf(line, sizeof(line), "250-%s", s->conf->hostname);
+	session_write(s, line, strlen(line));
+	session_write(s, "250-PIPELINING", 14);
+	(void)snprintf(line, sizeof(line), "250-SIZE %llu",
+	    (unsigned long long)s->conf->max_message_size);
+	session_write(s, line, strlen(line));
+	session_write(s, "250-8BITMIME", 12);
+	session_write(s, "250-SMTPUTF8", 12);
+	session_write(s, "250-ENHANCEDSTATUSCODES", 23);
+	session_write(s, "250-CHUNKING", 12);
+	session_write(s, "250 DSN", 7);
+}
+
+static enum reply_id
+session_addr_reply(enum addr_result r, bool sender)
+{
+	if (r == ADDR_EUTF8)
+		return REPLY_NEED_SMTPUTF8;
+	return sender ? REPLY_SENDER_SYNTAX : REPLY_RCPT_SYNTAX;
+}
+
+static enum reply_id
+session_param_reply(enum smtpcmd_result r)
+{
+	switch (r) {
+	case SMTPCMD_ETOOLONG:
+		return REPLY_LINE_TOO_LONG;
+	case SMTPCMD_EPARAM_UNKNOWN:
+		return REPLY_PARAM_UNKNOWN;
+	case SMTPCMD_EPARAM_SIZE:
+		return REPLY_SIZE_EXCEEDED;
+	case SMTPCMD_EPARAM:
+		return REPLY_PARAM_SYNTAX;
+	default:
+		return REPLY_SYNTAX;
+	}
+}
+
+static void
+run_mail(struct session *s, const struct smtp_cmd *c)
+{
+	enum smtpcmd_result r;
+	enum reply_id id;
+	char	 code[32];
+
+	r = smtpcmd_mail(c->arg, c->arglen, session_extensions(s),
+	    s->conf->max_message_size, &s->mail);
+	if (r != SMTPCMD_OK) {
+		id = r == SMTPCMD_EADDR ?
+		    session_addr_reply(s->mail.addr_error, true) :
+		    session_param_reply(r);
+		log_mail(s->mail.from.mailbox[0] ? s->mail.from.mailbox :
+		    "?", session_code(id, code, sizeof(code)));
+		session_reply(s, id);
+		memset(&s->mail, 0, sizeof(s->mail));
+		return;
+	}
+	s->in_mail = true;
+	log_mail(s->mail.from.mailbox, session_code(REPLY_MAIL_OK, code,
+	    sizeof(code)));
+	session_reply(s, REPLY_MAIL_OK);
+}
+
+/* Is this recipient acceptable here?  REPLY_RCPT_OK or the refusal. */
+static enum reply_id
+session_rcpt_policy(struct session *s, const struct addr *a)
+{
+	if (a->flags & ADDR_RELAY_TRICKS)
+		return REPLY_ROUTING_DENIED;
+	switch (users_lookup(&s->users, a)) {
+	case USERS_NOT_LOCAL:
+		return REPLY_RELAY_DENIED;
+	case USERS_UNKNOWN:
+		return REPLY_NO_SUCH_USER;
+	case USERS_TEMP:
+		log_error("cannot read users or aliases", a->domain, errno);
+		return REPLY_LOCAL_ERROR;
+	case USERS_USER:
+	case USERS_ALIAS:
+	case USERS_CATCHALL:
+	case USERS_POSTMASTER:
+		break;
+	}
+	return REPLY_RCPT_OK;
+}
+
+static void
+run_rcpt(struct session *s, const struct smtp_cmd *c)
+{
+	struct smtp_rcpt r;
+	struct spool_rcpt *nr;
+	enum smtpcmd_result pr;
+	enum reply_id id;
+	char	 code[32], mailbox[ADDR_PATH_MAX + 1];
+	size_t	 i;
+
+	s->rcpt_tried++;
+	pr = smtpcmd_rcpt(c->arg, c->arglen, session_extensions(s),
+	    s->mail.smtputf8, &r);
+	if (pr != SMTPCMD_OK) {
+		id = pr == SMTPCMD_EADDR ?
+		    session_addr_reply(r.addr_error, false) :
+		    session_param_reply(pr);
+		log_rcpt(r.to.mailbox[0] ? r.to.mailbox : "?",
+		    session_code(id, code, sizeof(code)));
+		session_reply(s, id);
+		return;
+	}
+	if (s->nrcpt >= s->conf->max_recipients) {
+		log_rcpt(r.to.mailbox, session_code(REPLY_TOO_MANY_RCPTS,
+		    code, sizeof(code)));
+		session_reply(s, REPLY_TOO_MANY_RCPTS);
+		return;
+	}
+	if (r.to.flags & ADDR_NODOMAIN) {
+		/* <postmaster>: the first local domain's (RFC 5321 4.5.1) */
+		if (s->users.ndomains == 0) {
+			id = REPLY_RELAY_DENIED;
+			log_rcpt(r.to.local, session_code(id, code,
+			    sizeof(code)));
+			session_reply(s, id);
+			return;
+		}
+		size_t	 ll = strlen(r.to.local);
+		const char *dom = s->users.domains[0].dirname;
+
+		if (ll + 1 + strlen(dom) >= sizeof(mailbox)) {
+			session_reply(s, REPLY_RCPT_SYNTAX);
+			return;
+		}
+		memcpy(mailbox, r.to.local, ll);
+		mailbox[ll] = '@';
+		memcpy(mailbox + ll + 1, dom, strlen(dom) + 1);
+	} else
+		memcpy(mailbox, r.to.mailbox, sizeof(mailbox));
+
+	id = session_rcpt_policy(s, &r.to);
+	log_rcpt(mailbox, session_code(id, code, sizeof(code)));
+	if (id != REPLY_RCPT_OK) {
+		session_reply(s, id);
+		return;
+	}
+	for (i = 0; i < s->nrcpt; i++)
+		if (strcmp(s->rcpt[i].addr, mailbox) == 0)
+			break;
+	if (i == s->nrcpt) {	/* a duplicate is accepted and kept once */
+		nr = reallocarray(s->rcpt, s->nrcpt + 1, sizeof(*nr));
+		if (nr == NULL) {
+			session_reply(s, REPLY_LOCAL_ERROR);
+			return;
+		}
+		s->rcpt = nr;
+		nr = &s->rcpt[s->nrcpt++];
+		memset(nr, 0, sizeof(*nr));
+		memcpy(nr->addr, mailbox, sizeof(nr->addr));
+		nr->notify = r.notify;
+		memcpy(nr->orcpt, r.orcpt, sizeof(nr->orcpt));
+		nr->state = SPOOL_RCPT_QUEUED;
+	}
+	session_reply(s, REPLY_RCPT_OK);
+}
+
+/*
+ * DATA: read dot-stuffed lines up to CRLF.CRLF (RFC 5321 4.1.1.4, 4.5.2).
+ * Only that sequence ends the message: "\n.\n", "\r.\r" and friends are
+ * content, which the checker refuses as bare LF/CR once the real end
+ * arrives.  Lines are read in pieces of at most MSG_LINE_MAX + 2 octets, so
+ * a long line costs no memory.
+ */
+static void
+run_data(struct session *s, const struct smtp_cmd *c)
+{
+	char	 buf[MSG_LINE_MAX + 3];
+	bool	 line_start = true;
+	enum reply_id id;
+
+	if (c->arglen != 0) {
+		session_refuse(s, c->name, REPLY_SYNTAX, "DATA with argument");
+		return;
+	}
+	if ((id = session_begin_message(s)) != REPLY_OK) {
+		session_refuse(s, c->name, id, "spool");
+		return;
+	}
+	session_reply(s, REPLY_DATA_GO);
+	for (;;) {
+		enum io_result res;
+		size_t	 len;
+		bool	 eol;
+		const char *p = buf;
+
+		res = io_readline(&s->io, buf, sizeof(buf) - 1, &len, &eol);
+		if (res != IO_OK) {
+			session_abort_message(s);
+			session_reset(s);
+			if (res == IO_TIMEOUT || res == IO_DEADLINE)
+				session_reply(s, res == IO_TIMEOUT ?
+				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
+			s->done = true;
+			s->end_reason = res == IO_EOF ? "lost in DATA" :
+			    res == IO_ERROR ? "read error in DATA" :
+			    "timeout in DATA";
+			log_reject("DATA", "-", s->end_reason);
+			return;
+		}
+		if (line_start && eol && len == 3 && memcmp(buf, ".\r\n",
+		    3) == 0)
+			break;
+		if (line_start && buf[0] == '.') {	/* dot-stuffing */
+			p++;
+			len--;
+		}
+		if (msg_check_feed(s->check, p, len) == 0)
+			spool_write(s->tx, p, len);
+		line_start = eol;
+	}
+	session_end_message(s, "DATA");
+}
+
+/* BDAT: read exactly the chunk, whatever we think of it (RFC 3030 2). */
+static void
+run_bdat(struct session *s, const struct smtp_cmd *c)
+{
+	char	 buf[8192], extra[64];
+	uint64_t size, left;
+	bool	 last;
+	enum reply_id refuse = REPLY_OK;
+
+	if (smtpcmd_bdat(c->arg, c->arglen, &size, &last) != SMTPCMD_OK) {
+		/* We cannot know how much to skip: the stream is lost. */
+		session_refuse(s, c->name, REPLY_SYNTAX, "bad BDAT size");
+		s->done = true;
+		s->end_reason = "bad BDAT";
+		return;
+	}
+	if (!s->esmtp)
+		refuse = REPLY_NOT_IMPLEMENTED;
+	else if (!s->in_bdat && (refuse = check_data(s)) == REPLY_OK) {
+		if ((refuse = session_begin_message(s)) == REPLY_OK)
+			s->in_bdat = true;
+	}
+	for (left = size; left > 0;) {
+		size_t	 got;
+		enum io_result res;
+
+		res = io_read(&s->io, buf, left < sizeof(buf) ?
+		    (size_t)left : sizeof(buf), &got);
+		if (res != IO_OK) {
+			session_reset(s);
+			if (res == IO_TIMEOUT || res == IO_DEADLINE)
+				session_reply(s, res == IO_TIMEOUT ?
+				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
+			s->done = true;
+			s->end_reason = "lost in BDAT";
+			log_reject("BDAT", "-", s->end_reason);
+			return;
+		}
+		left -= got;
+		if (refuse == REPLY_OK &&
+		    msg_check_feed(s->check, buf, got) == 0)
+			spool_write(s->tx, buf, got);
+	}
+	if (refuse != REPLY_OK) {
+		session_refuse(s, c->name, refuse, "BDAT refused");
+		if (s->in_bdat)
+			session_reset(s);
+		return;
+	}
+	if (last) {
+		session_end_message(s, "BDAT");
+		return;
+	}
+	if (s->check->flags & MSG_TOO_BIG) {
+		/* No point in more chunks (RFC 3030: the transaction fails). */
+		session_end_message(s, "BDAT");
+		return;
+	}
+	(void)snprintf(extra, sizeof(extra), "(%llu)",
+	    (unsigned long long)size);
+	session_reply_extra(s, REPLY_BDAT_OK, extra);
+}
+
+static void
+run_rset(struct session *s, const struct smtp_cmd *c)
+{
+	(void)c;
+	session_reset(s);
+	session_reply(s, REPLY_OK);
+}
+
+static void
+run_noop(struct session *s, const struct smtp_cmd *c)
+{
+	(void)c;
+	session_reply(s, REPLY_OK);
+}
+
+static void
+run_quit(struct session *s, const struct smtp_cmd *c)
+{
+	(void)c;
+	session_reply(s, REPLY_BYE);
+	s->done = true;
+	s->end_reason = "quit";
+}
+
+static void
+run_vrfy(struct session *s, const struct smtp_cmd *c)
+{
+	if (c->arglen == 0) {
+		session_refuse(s, c->name, REPLY_SYNTAX, "VRFY without argument");
+		return;
+	}
+	session_reply(s, REPLY_VRFY);	/* never says who exists */
+}
+
+static void
+run_help(struct session *s, const struct smtp_cmd *c)
+{
+	(void)c;
+	session_reply(s, REPLY_HELP);
+}
+
+static void
+run_not_implemented(struct session *s, const struct smtp_cmd *c)
+{
+	session_refuse(s, c->name, REPLY_NOT_IMPLEMENTED, "not implemented");
+}
+
+static void
+run_http(struct session *s, const struct smtp_cmd *c)
+{
+	session_refuse(s, c->name, REPLY_NOT_SMTP, "HTTP or POP command");
+}
+
+static void
+run_unknown(struct session *s, const struct smtp_cmd *c)
+{
+	session_refuse(s, c->name, REPLY_UNKNOWN_CMD, "unknown command");
+}
+
+static const struct {
+	enum smtp_verb	 verb;
+	session_check_fn check;
+	session_run_fn	 run;
+} session_commands[] = {
+	{ SMTP_HELO, check_any, run_helo },
+	{ SMTP_EHLO, check_any, run_helo },
+	{ SMTP_MAIL, check_mail, run_mail },
+	{ SMTP_RCPT, check_rcpt, run_rcpt },
+	{ SMTP_DATA, check_data, run_data },
+	{ SMTP_BDAT, check_any, run_bdat },	/* must always eat its chunk */
+	{ SMTP_RSET, check_any, run_rset },
+	{ SMTP_NOOP, check_any, run_noop },
+	{ SMTP_QUIT, check_any, run_quit },
+	{ SMTP_VRFY, check_any, run_vrfy },
+	{ SMTP_EXPN, check_any, run_not_implemented },
+	{ SMTP_HELP, check_any, run_help },
+	{ SMTP_STARTTLS, check_any, run_not_implemented },
+	{ SMTP_AUTH, check_any, run_not_implemented },
+	{ SMTP_HTTP, check_any, run_http },
+	{ SMTP_UNKNOWN, check_any, run_unknown },
+};
+
+static void
+session_dispatch(struct session *s, const char *line, size_t len)
+{
+	struct smtp_cmd c;
+	enum smtpcmd_result r;
+	enum reply_id id;
+
+	r = smtpcmd_parse(line, len, &c);
+	if (r == SMTPCMD_ESYNTAX) {
+		session_refuse(s, "-", REPLY_UNKNOWN_CMD, "empty command");
+		return;
+	}
+	if (r == SMTPCMD_ETOOLONG) {
+		session_refuse(s, c.name, REPLY_LINE_TOO_LONG, "command too long");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(session_commands) /
+	    sizeof(session_commands[0]); i++) {
+		if (session_commands[i].verb != c.verb)
+			continue;
+		if ((id = session_commands[i].check(s)) != REPLY_OK) {
+			session_refuse(s, c.name, id, "out of sequence");
+			return;
+		}
+		session_commands[i].run(s, &c);
+		return;
+	}
+	session_refuse(s, c.name, REPLY_UNKNOWN_CMD, "no handler");
+}
+
+enum session_read {
+	READ_COMMAND,	/* a well-formed line is in session_line */
+	READ_ANSWERED,	/* a bad line, already answered */
+	READ_END,	/* the session is over */
+};
+
+/*
+ * Read one command line.  Lines that are too long, end in a bare LF, hold
+ * a bare CR or a NUL are answered here; a flood of one line ends it all.
+ */
+static enum session_read
+session_read_command(struct session *s, size_t *len)
+{
+	enum io_result res;
+	bool	 eol;
+	size_t	 n, skipped;
+
+	res = io_readline(&s->io, session_line, SESSION_LINE_MAX, &n, &eol);
+	if (res == IO_OK && !eol) {
+		/* Too long: drop the rest of it, up to a limit. */
+		for (skipped = n; !eol && res == IO_OK &&
+		    skipped < SESSION_SKIP_MAX; skipped += n)
+			res = io_readline(&s->io, session_line,
+			    SESSION_LINE_MAX, &n, &eol);
+		if (res == IO_OK && !eol) {
+			session_refuse(s, "-", REPLY_LINE_FLOOD, "line flood");
+			return READ_END;
+		}
+		if (res == IO_OK) {
+			session_refuse(s, "-", REPLY_LINE_TOO_LONG,
+			    "line too long");
+			return READ_ANSWERED;
+		}
+	}
+	switch (res) {
+	case IO_OK:
+		break;
+	case IO_EOF:
+		s->end_reason = "lost connection";
+		return READ_END;
+	case IO_TIMEOUT:
+		session_reply(s, REPLY_TIMEOUT);
+		s->end_reason = "timeout";
+		return READ_END;
+	case IO_DEADLINE:
+		session_reply(s, REPLY_SESSION_LIMIT);
+		s->end_reason = "session limit";
+		return READ_END;
+	case IO_ERROR:
+		s->end_reason = "read error";
+		return READ_END;
+	}
+	if (!eol || n < 2 || session_line[n - 2] != '\r' ||
+	    memchr(session_line, '\r', n - 2) != NULL) {
+		session_refuse(s, "-", REPLY_BARE_LF, "bare CR or LF");
+		return READ_ANSWERED;
+	}
+	n -= 2;
+	if (memchr(session_line, '\0', n) != NULL) {
+		session_refuse(s, "-", REPLY_NUL, "NUL in command");
+		return READ_ANSWERED;
+	}
+	session_line[n] = '\0';
+	*len = n;
+	return READ_COMMAND;
+}
+
+void
+session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
+    const char *client, unsigned port)
+{
+	struct session	 s;
+	struct spool_tx	 tx;
+	struct msg_check check;
+	char		 line[512];
+	int64_t		 now = io_now_ms();
+
+	memset(&s, 0, sizeof(s));
+	s.conf = conf;
+	s.mode = mode;
+	s.tx = &tx;
+	s.check = &check;
+	s.start_ms = now;
+	(void)snprintf(s.client, sizeof(s.client), "%s", client);
+	s.port = port;
+	log_connect(session_mode_name(mode), client, port);
+
+	io_init(&s.io, rfd, wfd, conf ? (int)conf->command_timeout * 1000 :
+	    30000, conf ? now + (int64_t)conf->session_timeout * 1000 : 0);
+	if (conf == NULL || users_open(&s.users, conf) == -1) {
+		if (conf != NULL)
+			log_error("cannot read local domains", conf->dir, errno);
+		session_reply(&s, REPLY_NOT_AVAILABLE);
+		(void)io_flush(&s.io);
+		log_disconnect("configuration", 0, 0, 0);
+		return;
+	}
+	(void)snprintf(line, sizeof(line), "220 %s ESMTP tambo",
+	    conf->hostname);
+	session_write(&s, line, strlen(line));
+
+	while (!s.done) {
+		enum session_read r;
+		size_t	 len = 0;
+
+		if (s.errors >= conf->max_errors) {
+			session_refuse(&s, "-", REPLY_TOO_MANY_ERRORS,
+			    "too many errors");
+			break;
+		}
+		r = session_read_command(&s, &len);
+		if (r == READ_END)
+			break;
+		if (r == READ_COMMAND)
+			session_dispatch(&s, session_line, len);
+	}
+	(void)io_flush(&s.io);
+	session_reset(&s);
+	users_close(&s.users);
+	if (s.spool_ok)
+		spool_close(&s.spool);
+	log_disconnect(s.end_reason ? s.end_reason : "closed", s.messages,
+	    s.errors, (unsigned long long)(io_now_ms() - s.start_ms));
+}

@@ -1,0 +1,369 @@
+#!/bin/bash
+# systemd.t — the port-25 units under a real systemd.
+#
+# Boots systemd in a container (systemd-nspawn, --volatile=yes: the host's
+# /usr read-only, an empty /etc and /var in tmpfs), with the built programs
+# overlaid on /usr/libexec/tambo and /usr/bin/tambo exactly where the units
+# expect them. Inside: sysusers.d and tmpfiles.d files applied, a
+# configuration made by `tambo init`, the socket and service linked, the
+# socket moved to a free loopback port by a drop-in. From the host, swaks
+# sends a message over IPv4 (and IPv6 when the host has ::1); the test then
+# checks the 250 reply, the queue, the spool file's owner and the handler's
+# log line in the journal, and rates the service's sandbox with
+# systemd-analyze security.
+#
+# Needs root, systemd-nspawn, nsenter and swaks; otherwise it skips.
+# TAMBO_BUILD selects the build tree (default build/); TAMBO_SANITIZE=1 says
+# it is an ASan/UBSan build, for which a drop-in relaxes only what the
+# sanitizers need and the journal is searched for their reports.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${TAMBO_BUILD:-$TOP/build}
+NAME=tambo-t$$
+PLAN=15
+EXPOSURE_MAX=2.0
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+for c in systemd-nspawn nsenter swaks systemd-analyze ss; do
+	command -v "$c" >/dev/null 2>&1 || skip "no $c"
+done
+[ -x /usr/lib/systemd/systemd ] || skip "no /usr/lib/systemd/systemd"
+[ -x "$B/libexec/tambo/smtpd" ] && [ -x "$B/bin/tambo" ] ||
+	skip "not built: $B/libexec/tambo/smtpd, $B/bin/tambo"
+[ -d /usr/libexec ] || skip "no /usr/libexec to overlay"
+
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	local l
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/#   /'
+	done
+}
+skip_test() {
+	n=$((n + 1))
+	echo "ok $n - $1 # skip $2"
+}
+# check DESCRIPTION COMMAND...: one test line from a command's status.
+check() {
+	local d=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$d"
+	else
+		not_ok "$d" "$out"
+	fi
+}
+
+tmp=$(mktemp -d /tmp/tambo-systemd.XXXXXX) || exit 1
+NSPAWN_PID=
+PID1=
+
+in_ct() {
+	nsenter -t "$PID1" -a "$@"
+}
+
+cleanup() {
+	local i
+	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+		if [ -n "$PID1" ]; then
+			in_ct systemctl --no-block poweroff >/dev/null 2>&1
+		fi
+		for i in $(seq 1 100); do
+			kill -0 "$NSPAWN_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+			echo "# container $NAME did not power off; killing nspawn"
+			kill -KILL "$NSPAWN_PID" 2>/dev/null
+		fi
+		wait "$NSPAWN_PID" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "1..$PLAN"
+
+# --- staging: the programs and units as an install would lay them out ----
+
+stage=$tmp/stage
+mkdir -p "$stage/libexec/tambo" "$stage/bin" "$stage/units" "$stage/conf"
+for p in "$B"/libexec/tambo/*; do
+	[ -f "$p" ] && [ -x "$p" ] && cp "$p" "$stage/libexec/tambo/"
+done
+cp "$B/bin/tambo" "$stage/bin/tambo"
+cp "$TOP/units/tambo-smtp.socket" "$TOP/units/tambo-smtp@.service" \
+	"$TOP/units/tambo.sysusers" "$TOP/units/tambo.tmpfiles" "$stage/units/"
+
+# A free port on both loopback addresses; the host's port 25 may be busy.
+has_ip6=no
+if [ -e /proc/net/if_inet6 ] && grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6; then
+	has_ip6=yes
+fi
+PORT=
+for i in $(seq 1 50); do
+	p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	if [ -z "$(ss -Htanl "( sport = :$p )" 2>/dev/null)" ]; then
+		PORT=$p
+		break
+	fi
+done
+[ -n "$PORT" ] || { echo "Bail out! no free port"; exit 1; }
+
+{
+	echo '[Socket]'
+	echo 'ListenStream='
+	echo "ListenStream=127.0.0.1:$PORT"
+	[ $has_ip6 = no ] || echo "ListenStream=[::1]:$PORT"
+} >"$stage/conf/socket-port.conf"
+
+# Sanitizer builds: ASan maps its shadow memory and LeakSanitizer stops the
+# world with ptrace (@debug), so those two filters are relaxed here only.
+{
+	echo '[Service]'
+	echo 'MemoryDenyWriteExecute=no'
+	echo 'SystemCallFilter=@debug'
+	printf 'Environment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
+		"${ASAN_OPTIONS:-detect_leaks=1}" \
+		"${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+} >"$stage/conf/sanitize.conf"
+
+# --- boot ---------------------------------------------------------------
+
+# basic.target: the sockets and the journal, none of the host's enabled
+# services (the container shares the host's network). systemd-firstboot
+# would fail for want of a console and make the state "degraded".
+systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$NAME" \
+	--boot --console=pipe \
+	--bind-ro="$stage:/opt/tambo-test" \
+	--overlay-ro="/usr/libexec:$stage/libexec:/usr/libexec" \
+	--overlay-ro="/usr/bin:$stage/bin:/usr/bin" \
+	systemd.unit=basic.target systemd.mask=systemd-firstboot.service >"$tmp/nspawn.log" 2>&1 </dev/null &
+NSPAWN_PID=$!
+
+state=
+for i in $(seq 1 300); do
+	if [ -z "$PID1" ]; then
+		for c in $(pgrep -P "$NSPAWN_PID"); do
+			if [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = /usr/lib/systemd/systemd ]; then
+				PID1=$c
+			fi
+		done
+	fi
+	kill -0 "$NSPAWN_PID" 2>/dev/null || break
+	if [ -n "$PID1" ]; then
+		state=$(in_ct systemctl is-system-running 2>/dev/null)
+		case $state in running | degraded) break ;; esac
+	fi
+	sleep 0.2
+done
+case $state in
+running | degraded)
+	ok "systemd boots in container $NAME ($state)"
+	[ "$state" = running ] || in_ct systemctl --failed --plain --no-legend |
+		sed 's/^/# failed in the container (not ours): /'
+	;;
+*)
+	not_ok "systemd boots in container $NAME (state '$state')" \
+		"$(tail -n 30 "$tmp/nspawn.log")"
+	echo "Bail out! no container"
+	exit 1
+	;;
+esac
+
+# --- users, directories, configuration ------------------------------------
+
+check "sysusers.d file creates user tambo" \
+	in_ct sh -c 'systemd-sysusers /opt/tambo-test/units/tambo.sysusers &&
+		id -u tambo && getent group tambo &&
+		[ "$(getent passwd tambo | cut -d: -f6)" = /var/lib/tambo ]'
+
+check "tmpfiles.d file creates the spool and state directories" \
+	in_ct sh -c 'systemd-tmpfiles --create /opt/tambo-test/units/tambo.tmpfiles &&
+		for d in /var/spool/tambo /var/spool/tambo/tmp \
+			/var/spool/tambo/queue /var/lib/tambo; do
+			[ "$(stat -c "%U:%G %a" "$d")" = "tambo:tambo 750" ] ||
+				{ stat -c "%n %U:%G %a" "$d"; exit 1; }
+		done'
+
+# The configuration stays root's; group tambo may read it.
+check "tambo init example.test makes /etc/tambo, readable by tambo" \
+	in_ct sh -c 'tambo -C /etc/tambo init example.test \
+			--hostname mx.example.test &&
+		chgrp -R tambo /etc/tambo && chmod -R g+rX,o-rwx /etc/tambo &&
+		setpriv --reuid=tambo --regid=tambo --clear-groups \
+			cat /etc/tambo/tambo.conf >/dev/null'
+
+# --- units ----------------------------------------------------------------
+
+in_ct mkdir -p /etc/systemd/system/tambo-smtp.socket.d \
+	/etc/systemd/system/tambo-smtp@.service.d
+in_ct cp /opt/tambo-test/conf/socket-port.conf \
+	/etc/systemd/system/tambo-smtp.socket.d/test-port.conf
+if [ "${TAMBO_SANITIZE:-}" = 1 ]; then
+	in_ct cp /opt/tambo-test/conf/sanitize.conf \
+		/etc/systemd/system/tambo-smtp@.service.d/sanitize.conf
+fi
+check "socket unit listens on 127.0.0.1:$PORT" \
+	in_ct sh -c 'systemctl link /opt/tambo-test/units/tambo-smtp.socket \
+			/opt/tambo-test/units/tambo-smtp@.service &&
+		systemctl daemon-reload &&
+		systemctl start tambo-smtp.socket &&
+		systemctl is-active tambo-smtp.socket'
+
+# --- one message over IPv4 --------------------------------------------------
+
+# send ADDRESS: swaks from the host; sets swaks_rc, swaks_out, queue_id.
+send() {
+	swaks_out=$(swaks --server "$1" --port "$PORT" --timeout 20 \
+		--to postmaster@example.test --from a@b.example \
+		--helo client.example 2>&1)
+	swaks_rc=$?
+	queue_id=$(printf '%s\n' "$swaks_out" |
+		sed -n 's/^<-  250 2\.0\.0 Ok: queued as \([^ ]*\).*$/\1/p' | tr -d '\r')
+}
+
+send 127.0.0.1
+id1=$queue_id
+if [ $swaks_rc = 0 ] && [ -n "$id1" ]; then
+	ok "swaks over IPv4: exit 0, 250 2.0.0 Ok: queued as $id1"
+else
+	not_ok "swaks over IPv4: exit 0, 250 2.0.0 Ok: queued as ID (exit $swaks_rc)" \
+		"$swaks_out" "$(in_ct journalctl -u 'tambo-smtp@*' -o cat --no-pager | tail -n 20)"
+fi
+
+ql=$(in_ct tambo -C /etc/tambo queue list 2>&1)
+if [ "$(printf '%s\n' "$ql" | grep -c .)" = 1 ] && [ -n "$id1" ] &&
+	printf '%s\n' "$ql" | grep -q "^$id1 .*<a@b\.example>.*<postmaster@example\.test>"; then
+	ok "tambo queue list shows the one message"
+else
+	not_ok "tambo queue list shows the one message" "$ql"
+fi
+
+check "spool file queue/$id1 exists, owned by tambo" \
+	in_ct sh -c '[ -n "$1" ] && [ -f "/var/spool/tambo/queue/$1" ] &&
+		[ "$(stat -c %U:%G "/var/spool/tambo/queue/$1")" = tambo:tambo ] ||
+		{ ls -la /var/spool/tambo/queue; exit 1; }' sh "$id1"
+
+# The handler's stderr reaches the journal with its <6> prefix parsed.
+journal_has() {
+	local i
+	for i in $(seq 1 25); do
+		in_ct journalctl -u 'tambo-smtp@*' -p info -o cat --no-pager 2>/dev/null |
+			grep -E "^sid=[^ ]+ event=queued id=$1( |$)" && return 0
+		sleep 0.2
+	done
+	in_ct journalctl -u 'tambo-smtp@*' -o cat --no-pager | tail -n 20
+	return 1
+}
+if [ -n "$id1" ]; then
+	check "journal has the handler's event=queued id=$id1" journal_has "$id1"
+else
+	not_ok "journal has the handler's event=queued line" "no queue id"
+fi
+
+# --- and over IPv6 ---------------------------------------------------------
+
+if [ $has_ip6 = yes ]; then
+	send ::1
+	id2=$queue_id
+	if [ $swaks_rc = 0 ] && [ -n "$id2" ] && [ "$id2" != "$id1" ] &&
+		in_ct test -f "/var/spool/tambo/queue/$id2"; then
+		ok "swaks over IPv6: queued as $id2"
+	else
+		not_ok "swaks over IPv6: queued (exit $swaks_rc)" "$swaks_out"
+	fi
+else
+	skip_test "swaks over IPv6" "no ::1 on the host"
+fi
+
+# --- the instances ---------------------------------------------------------
+
+# Each session ends cleanly and CollectMode= unloads its instance.
+instances_clean() {
+	local i left j
+	for i in $(seq 1 25); do
+		left=$(in_ct systemctl list-units --all --plain --no-legend \
+			'tambo-smtp@*.service')
+		[ -z "$left" ] && break
+		sleep 0.2
+	done
+	j=$(in_ct journalctl -u 'tambo-smtp@*' -o cat --no-pager)
+	if [ -n "$left" ]; then
+		echo "left: $left"
+		return 1
+	fi
+	if printf '%s\n' "$j" | grep -E 'Failed with result|code=(exited|killed|dumped)'; then
+		return 1
+	fi
+	printf '%s\n' "$j" | grep -q 'Deactivated successfully'
+}
+check "handler instances exit 0 and are collected" instances_clean
+
+accepted=$(in_ct systemctl show -P NAccepted tambo-smtp.socket 2>&1)
+want=1
+[ $has_ip6 = no ] || want=2
+if [ "$accepted" = "$want" ]; then
+	ok "socket accepted $want connection(s)"
+else
+	not_ok "socket accepted $want connection(s)" "NAccepted=$accepted"
+fi
+
+if [ "${TAMBO_SANITIZE:-}" = 1 ]; then
+	check "no sanitizer reports in the journal" \
+		sh -c '! nsenter -t "$1" -a journalctl -u "tambo-smtp@*" -o cat \
+			--no-pager | grep -E "Sanitizer|runtime error"' sh "$PID1"
+else
+	skip_test "no sanitizer reports in the journal" "not a sanitizer build"
+fi
+
+# --- sandbox rating ----------------------------------------------------------
+
+sec=$(systemd-analyze security --offline=true --no-pager \
+	"$TOP/units/tambo-smtp@.service" 2>&1)
+level=$(printf '%s\n' "$sec" |
+	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+if [ -z "$level" ] && printf '%s\n' "$sec" | grep -q 'unrecognized option'; then
+	skip_test "systemd-analyze security rates the service <= $EXPOSURE_MAX" \
+		"no --offline in this systemd"
+elif [ -n "$level" ] && awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'; then
+	ok "systemd-analyze security rates tambo-smtp@.service $level (<= $EXPOSURE_MAX)"
+else
+	not_ok "systemd-analyze security rates the service <= $EXPOSURE_MAX (got '$level')" \
+		"$(printf '%s\n' "$sec" | grep -E '✗|Overall')"
+fi
+
+# --- power off -----------------------------------------------------------------
+
+in_ct systemctl --no-block poweroff >/dev/null 2>&1
+for i in $(seq 1 100); do
+	kill -0 "$NSPAWN_PID" 2>/dev/null || break
+	sleep 0.2
+done
+if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+	not_ok "container powers off within 20 s"
+else
+	wait "$NSPAWN_PID" 2>/dev/null
+	ok "container powers off"
+	NSPAWN_PID=
+fi
+
+[ $n = $PLAN ] || echo "# planned $PLAN tests, ran $n"
+exit $((failed > 254 ? 254 : failed))
