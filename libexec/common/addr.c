@@ -173,7 +173,7 @@ addr_scan_mailbox(const char *s, size_t n, unsigned opts, struct addr *a,
 	} else {
 		bool	 prevdot = true;
 
-		for (i = 0; i < n && s[i] != '@'; i++) {
+		for (i = 0; i < n && s[i] != '@' && s[i] != '>'; i++) {
 			unsigned char c = (unsigned char)s[i];
 
 			if (c == '.') {

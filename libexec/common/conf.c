@@ -40,7 +40,7 @@ conf_defaults(struct conf *c)
 	(void)snprintf(c->state, sizeof(c->state), "/var/lib/tambo");
 	c->max_message_size = 36700160;		/* 35 MiB */
 	c->max_recipients = 100;
-	c->max_errors = 10;
+	c->max_errors = 20;
 	c->command_timeout = 300;		/* RFC 5321 4.5.3.2.7 */
 	c->session_timeout = 1800;
 	c->max_received = 100;

@@ -89,6 +89,21 @@ users_domain(const struct users *u, const char *domain)
 	return NULL;
 }
 
+const struct users_domain *
+users_postmaster_domain(const struct users *u)
+{
+	const char *h = u->conf->hostname;
+	size_t	 i;
+
+	if (u->ndomains == 0)
+		return NULL;
+	for (; h != NULL; h = (h = strchr(h, '.')) ? h + 1 : NULL)
+		for (i = 0; i < u->ndomains; i++)
+			if (strcmp(u->domains[i].name, h) == 0)
+				return &u->domains[i];
+	return &u->domains[0];
+}
+
 int
 users_file_has(const char *path, const char *key, char sep)
 {
@@ -174,9 +189,8 @@ users_lookup(const struct users *u, const struct addr *a)
 	int	 r;
 
 	if (a->flags & ADDR_NODOMAIN) {
-		if (u->ndomains == 0)
+		if ((d = users_postmaster_domain(u)) == NULL)
 			return USERS_NOT_LOCAL;
-		d = &u->domains[0];
 	} else if ((a->flags & ADDR_LITERAL) ||
 	    (d = users_domain(u, a->domain)) == NULL)
 		return USERS_NOT_LOCAL;

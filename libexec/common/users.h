@@ -53,8 +53,15 @@ const struct users_domain *users_domain(const struct users *,
 	    const char *domain);
 
 /*
+ * The domain whose postmaster a bare <postmaster> reaches (RFC 5321
+ * 4.5.1): the local domain that is the hostname or its parent, else the
+ * first in byte order.  NULL when there is no local domain.
+ */
+const struct users_domain *users_postmaster_domain(const struct users *);
+
+/*
  * Classify a recipient.  An address without a domain (<postmaster>) is
- * taken as postmaster of the first local domain.
+ * taken as postmaster of users_postmaster_domain.
  */
 enum users_result users_lookup(const struct users *, const struct addr *);
 

@@ -448,24 +448,19 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		return;
 	}
 	if (r.to.flags & ADDR_NODOMAIN) {
-		/* <postmaster>: the first local domain's (RFC 5321 4.5.1) */
-		if (s->users.ndomains == 0) {
+		/* <postmaster>: of our main domain (RFC 5321 4.5.1) */
+		const struct users_domain *d = users_postmaster_domain(&s->users);
+
+		if (d == NULL || strlen(d->name) + 12 > sizeof(mailbox)) {
 			id = REPLY_RELAY_DENIED;
 			log_rcpt(r.to.local, session_code(id, code,
 			    sizeof(code)));
 			session_reply(s, id);
 			return;
 		}
-		size_t	 ll = strlen(r.to.local);
-		const char *dom = s->users.domains[0].dirname;
-
-		if (ll + 1 + strlen(dom) >= sizeof(mailbox)) {
-			session_reply(s, REPLY_RCPT_SYNTAX);
-			return;
-		}
-		memcpy(mailbox, r.to.local, ll);
-		mailbox[ll] = '@';
-		memcpy(mailbox + ll + 1, dom, strlen(dom) + 1);
+		/* the A-label form: the client may not speak SMTPUTF8 */
+		memcpy(mailbox, "postmaster@", 11);
+		memcpy(mailbox + 11, d->name, strlen(d->name) + 1);
 	} else
 		memcpy(mailbox, r.to.mailbox, sizeof(mailbox));
 
@@ -506,7 +501,7 @@ static void
 run_data(struct session *s, const struct smtp_cmd *c)
 {
 	char	 buf[MSG_LINE_MAX + 3];
-	bool	 line_start = true;
+	bool	 line_start = true, prev_cr = false;
 	enum reply_id id;
 
 	if (c->arglen != 0) {
@@ -521,7 +516,7 @@ run_data(struct session *s, const struct smtp_cmd *c)
 	for (;;) {
 		enum io_result res;
 		size_t	 len;
-		bool	 eol;
+		bool	 eol, next_start;
 		const char *p = buf;
 
 		res = io_readline(&s->io, buf, sizeof(buf) - 1, &len, &eol);
@@ -541,13 +536,17 @@ run_data(struct session *s, const struct smtp_cmd *c)
 		if (line_start && eol && len == 3 && memcmp(buf, ".\r\n",
 		    3) == 0)
 			break;
+		/* Only a CRLF starts a line: "\n.\r\n" does not end DATA. */
+		next_start = eol && ((len >= 2 && buf[len - 2] == '\r') ||
+		    (len == 1 && prev_cr));
+		prev_cr = !eol && buf[len - 1] == '\r';
 		if (line_start && buf[0] == '.') {	/* dot-stuffing */
 			p++;
 			len--;
 		}
 		if (msg_check_feed(s->check, p, len) == 0)
 			spool_write(s->tx, p, len);
-		line_start = eol;
+		line_start = next_start;
 	}
 	session_end_message(s, "DATA");
 }

@@ -1,0 +1,139 @@
+# common.sh — shared helpers for the shell TAP tests (sourced).
+#
+#   TOP        repository top;  B  the build under test (TAMBO_BUILD)
+#   tap_ok COND-STATUS NAME     tap_is GOT WANT NAME     tap_done
+#   free_port                   an unused TCP port on 127.0.0.1
+#   make_instance DIR           a configuration made by `tambo init`
+#   start_smtpd DIR PORT [MODE] systemd-socket-activate on 127.0.0.1:PORT
+#   queue_count DIR             messages in DIR's queue
+# Everything started is stopped by the EXIT trap (add with at_exit).
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=${TAMBO_BUILD:-$TOP/build}
+PY=/usr/bin/python3
+export LC_ALL=C
+
+_tap_n=0
+_tap_fail=0
+_at_exit=()
+
+tap_ok() {	# status name...
+	local st=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$st" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+}
+
+tap_is() {	# got want name...
+	local got=$1 want=$2; shift 2
+	if [ "$got" = "$want" ]; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		echo "#   got:  '$got'"
+		echo "#   want: '$want'"
+	fi
+}
+
+tap_like() {	# text regex name...
+	local text=$1 re=$2; shift 2
+	if printf '%s' "$text" | grep -Eq -- "$re"; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		echo "#   '$re' not found in:"
+		printf '%s\n' "$text" | head -20 | sed 's/^/#     /'
+	fi
+}
+
+tap_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+tap_done() {
+	echo "1..$_tap_n"
+	[ "$_tap_fail" -eq 0 ]
+}
+
+at_exit() {
+	_at_exit+=("$*")
+}
+
+_run_at_exit() {
+	local i
+	for ((i = ${#_at_exit[@]} - 1; i >= 0; i--)); do
+		eval "${_at_exit[$i]}" >/dev/null 2>&1 || true
+	done
+}
+trap _run_at_exit EXIT
+
+free_port() {
+	$PY - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+make_instance() {	# dir: example.test with alice (password "secret"),
+			# alias bob -> alice, catchall.test with "*",
+			# bücher.example with info
+	local dir=$1
+	"$B/bin/tambo" -C "$dir" init example.test --hostname mx.example.test \
+		>/dev/null || return 1
+	echo secret | "$B/bin/tambo" -C "$dir" user add alice@example.test \
+		--password-stdin || return 1
+	echo "bob: alice" >> "$dir/domains/example.test/aliases"
+	"$B/bin/tambo" -C "$dir" init catchall.test >/dev/null || return 1
+	echo "*: alice@example.test" >> "$dir/domains/catchall.test/aliases"
+	"$B/bin/tambo" -C "$dir" init bücher.example >/dev/null || return 1
+	echo secret2 | "$B/bin/tambo" -C "$dir" user add info@bücher.example \
+		--password-stdin || return 1
+}
+
+wait_port() {	# port: until something accepts on 127.0.0.1:port (5 s)
+	$PY - "$1" <<'PY'
+import socket, sys, time
+end = time.time() + 5
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
+start_smtpd() {	# dir port [mode] [extra systemd-socket-activate args]
+	local dir=$1 port=$2 mode=${3:-mx}
+	shift 3 2>/dev/null || shift $#
+	systemd-socket-activate -l "127.0.0.1:$port" -a --inetd "$@" \
+		"$B/libexec/tambo/smtpd" -C "$dir" --mode "$mode" \
+		2>>"$dir/smtpd.log" &
+	local pid=$!
+	at_exit "kill $pid"
+	# A probe connection would be logged as a session: wait on the
+	# listening socket instead.
+	local i
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+queue_count() {
+	find "$1/spool/queue" -maxdepth 1 -type f -regex '.*/[0-9A-F]*' | wc -l
+}
+
+tmp_count() {
+	find "$1/spool/tmp" -maxdepth 1 -type f | wc -l
+}
