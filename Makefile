@@ -106,22 +106,24 @@ deps:
 # with AddressSanitizer and UBSan (build/asan).  prove prints the summary.
 
 PROVE ?= prove
-TESTS := $(wildcard tests/unit/*.t tests/smtpd/*.t tests/integration/*.t tests/fuzz/*.t)
+SCRIPTS := $(wildcard tests/smtpd/*.t tests/integration/*.t tests/fuzz/*.t)
+UNIT_NAMES := $(UNIT_SRC:tests/unit/%.c=%)
 
 check: deps
 	$(MAKE) all
-	$(MAKE) B=build/asan SANITIZE=1 all
+	$(MAKE) B=build/asan SANITIZE=1 CC=clang all
 	$(MAKE) check-plain
 	$(MAKE) check-asan
 
 check-plain:
-	TAMBO_BUILD=$(CURDIR)/$(B) $(PROVE) -j2 $(TESTS)
+	TAMBO_BUILD=$(CURDIR)/$(B) $(PROVE) -j2 \
+		$(UNIT_NAMES:%=$(B)/tests/unit/%) $(SCRIPTS)
 
 check-asan:
 	TAMBO_BUILD=$(CURDIR)/build/asan TAMBO_SANITIZE=1 \
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(PROVE) -j2 $(TESTS)
+	$(PROVE) -j2 $(UNIT_NAMES:%=build/asan/tests/unit/%) $(SCRIPTS)
 
 test: all check-plain
 

@@ -8,6 +8,7 @@
  * adds that domain and leaves the rest alone.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "tambo.h"
+#include "users.h"
 #include "poison.h"
 
 static int
@@ -44,12 +46,30 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * The handlers run as user tambo: what they must read belongs to group
+ * tambo when that group exists (it does once sysusers.d has run).
+ */
+static int
+give_to_group(const char *path)
+{
+	struct group *gr = getgrnam("tambo");
+
+	if (gr == NULL || geteuid() != 0)
+		return 0;
+	return chown(path, (uid_t)-1, gr->gr_gid);
+}
+
+/* Create path with text unless it exists; 1 created, 0 kept, -1 error. */
 static int
 write_new(const char *path, const char *text, mode_t mode)
 {
 	if (access(path, F_OK) == 0)
 		return 0;	/* keep what the operator has */
-	return atomic_write(path, text, strlen(text), mode);
+	if (atomic_write(path, text, strlen(text), mode) == -1 ||
+	    give_to_group(path) == -1)
+		return -1;
+	return 1;
 }
 
 static void
@@ -70,9 +90,10 @@ cmd_init(const char *dir, int argc, char **argv)
 	char	 path[PATH_MAX], hostname[ADDR_DOMAIN_MAX + 1];
 	char	 norm[ADDR_DOMAIN_MAX + 1];
 	const char *domain = NULL, *host = NULL;
+	char	 dname[ADDR_DOMAIN_MAX + 1];
 	struct buf conf;
 	bool	 system_dir = strcmp(dir, CONF_DEFAULT_DIR) == 0;
-	int	 i;
+	int	 i, created;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc)
@@ -100,9 +121,32 @@ cmd_init(const char *dir, int argc, char **argv)
 		}
 	} else
 		default_hostname(norm, hostname, sizeof(hostname));
+	/* The directory is named as typed, in lower case. */
+	for (i = 0; domain[i] != '\0' && (size_t)i < sizeof(dname) - 1; i++)
+		dname[i] = (char)((domain[i] >= 'A' && domain[i] <= 'Z') ?
+		    domain[i] - 'A' + 'a' : domain[i]);
+	dname[i] = '\0';
 
-	(void)snprintf(path, sizeof(path), "%s/domains/%s", dir, domain);
-	if (mkdir_p(dir, 0755) == -1 || mkdir_p(path, 0750) == -1) {
+	/* The same domain spelt differently is the same directory. */
+	{
+		struct conf c;
+		struct users u;
+		const struct users_domain *d;
+
+		conf_defaults(&c);
+		(void)snprintf(c.dir, sizeof(c.dir), "%s", dir);
+		if (users_open(&u, &c) == 0) {
+			if ((d = users_domain(&u, domain)) != NULL)
+				(void)snprintf(dname, sizeof(dname), "%s",
+				    d->dirname);
+			users_close(&u);
+		}
+	}
+	if (conf_pathf(path, "%s/domains", dir) == -1 ||
+	    mkdir_p(path, 0750) == -1 || give_to_group(dir) == -1 ||
+	    give_to_group(path) == -1 ||
+	    conf_pathf(path, "%s/domains/%s", dir, dname) == -1 ||
+	    mkdir_p(path, 0750) == -1 || give_to_group(path) == -1) {
 		tambo_err("%s: %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
@@ -124,20 +168,19 @@ cmd_init(const char *dir, int argc, char **argv)
 	    "max_message_size = 36700160\n"
 	    "max_recipients = 100\n");
 	(void)snprintf(path, sizeof(path), "%s/tambo.conf", dir);
-	if (write_new(path, conf.data, 0644) == -1) {
+	if ((created = write_new(path, conf.data, 0640)) == -1) {
 		buf_free(&conf);
 		tambo_err("%s: %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
 	buf_free(&conf);
 
-	(void)snprintf(path, sizeof(path), "%s/domains/%s/users", dir, domain);
-	if (write_new(path, "", 0640) == -1)
+	if (conf_pathf(path, "%s/domains/%s/users", dir, dname) == -1 ||
+	    write_new(path, "", 0640) == -1)
 		goto fail;
-	(void)snprintf(path, sizeof(path), "%s/domains/%s/aliases", dir,
-	    domain);
-	if (write_new(path,
-	    "# local: target, target — see tambo-aliases(5)\n"
+	if (conf_pathf(path, "%s/domains/%s/aliases", dir, dname) == -1 ||
+	    write_new(path,
+	    "# local: target, target — see tambo-domains(5)\n"
 	    "# postmaster is added here with the domain's first user.\n"
 	    "# *: you@example.org forwards everything else.\n", 0640) == -1)
 		goto fail;
@@ -150,8 +193,12 @@ cmd_init(const char *dir, int argc, char **argv)
 				goto fail;
 		}
 	}
-	(void)printf("tambo: %s ready in %s (hostname %s)\n", domain, dir,
-	    hostname);
+	if (created)
+		(void)printf("tambo: %s ready in %s (hostname %s)\n", dname,
+		    dir, hostname);
+	else
+		(void)printf("tambo: %s ready in %s (tambo.conf kept as it "
+		    "was)\n", dname, dir);
 	return EX_OK;
 fail:
 	tambo_err("%s: %s", path, strerror(errno));

@@ -334,18 +334,21 @@ addr_domain_normalize(const char *in, char *out, size_t outsz)
 	if (n == 0 || n > ADDR_DOMAIN_MAX - 2 || n + 1 > outsz)
 		return false;
 	if (!addr_has_8bit(in, n)) {
-		if (addr_scan_domain(in, n, &dot) != n)
+		if (addr_scan_domain(in, n, &dot) != n || dot)
 			return false;
 		for (i = 0; i < n; i++)
 			out[i] = (char)tolower((unsigned char)in[i]);
 		out[n] = '\0';
-		/* A-labels must decode: xn--garbage is not a domain. */
 		if (strstr(out, "xn--") == NULL)
 			return true;
-		rc = idn2_to_unicode_8z8z(out, &tmp, 0);
+		/*
+		 * An A-label must stand for a valid U-label (RFC 5891 5.4):
+		 * libidn2 decodes and checks it against IDNA2008.
+		 */
+		rc = idn2_to_ascii_8z(out, &ascii, IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK)
 			return false;
-		free(tmp);
+		idn2_free(ascii);
 		return true;
 	}
 	if (!addr_utf8_valid(in, n))
@@ -358,7 +361,7 @@ addr_domain_normalize(const char *in, char *out, size_t outsz)
 	if (rc != IDN2_OK)
 		return false;
 	n = strlen(ascii);
-	if (n + 1 > outsz || addr_scan_domain(ascii, n, &dot) != n) {
+	if (n + 1 > outsz || addr_scan_domain(ascii, n, &dot) != n || dot) {
 		idn2_free(ascii);
 		return false;
 	}

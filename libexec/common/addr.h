@@ -78,7 +78,11 @@ bool	addr_domain_normalize(const char *in, char *out, size_t outsz);
 /* True for well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool	addr_utf8_valid(const void *, size_t);
 
-/* True for a syntactically valid RFC 5321 Domain or address literal. */
+/*
+ * True for a syntactically valid RFC 5321 Domain or address literal.
+ * Lenient where clients in the wild are: underscores and one trailing dot
+ * are tolerated in a HELO name.
+ */
 bool	addr_helo_valid(const char *, size_t, bool utf8);
 
 /* A short English description of a result, for logs. */

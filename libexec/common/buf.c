@@ -42,7 +42,7 @@ buf_reserve(struct buf *b, size_t n)
 		}
 		ncap *= 2;
 	}
-	if (ncap > b->max + 1)
+	if (b->max < SIZE_MAX && ncap > b->max + 1)
 		ncap = b->max + 1;
 	if ((p = realloc(b->data, ncap)) == NULL) {
 		errno = ENOMEM;

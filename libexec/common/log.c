@@ -14,6 +14,7 @@
 #include "poison.h"
 
 static const char *log_program = "tambo";
+static const char *log_key = "sid";
 static char log_sid[64];
 
 void
@@ -23,10 +24,18 @@ log_open(const char *program)
 }
 
 void
+log_set_queue_id(const char *id)
+{
+	log_set_session(id);
+	log_key = "id";
+}
+
+void
 log_set_session(const char *sid)
 {
 	size_t n = strlen(sid);
 
+	log_key = "sid";
 	if (n >= sizeof(log_sid))
 		n = sizeof(log_sid) - 1;
 	memcpy(log_sid, sid, n);
@@ -114,7 +123,8 @@ log_start(struct logline *l, int prio, const char *event)
 	n = snprintf(l->buf, sizeof(l->buf), "<%d>", prio & 7);
 	l->len = (size_t)n;
 	if (log_sid[0] != '\0') {
-		log_raw(l, "sid=", 4);
+		log_raw(l, log_key, strlen(log_key));
+		log_raw(l, "=", 1);
 		log_raw(l, log_sid, strlen(log_sid));
 	} else {
 		log_raw(l, "prog=", 5);
@@ -130,8 +140,11 @@ log_emit(struct logline *l)
 	ssize_t	w;
 	size_t	off = 0;
 
-	if (l->len >= sizeof(l->buf) - 16 - 1)
-		log_raw(l, " trunc=1", 8);
+	if (l->len >= sizeof(l->buf) - 16 - 1) {
+		/* the reserve log_raw keeps is for this marker and the LF */
+		memcpy(l->buf + l->len, " trunc=1", 8);
+		l->len += 8;
+	}
 	l->buf[l->len++] = '\n';
 	while (off < l->len) {
 		w = write(STDERR_FILENO, l->buf + off, l->len - off);
@@ -233,7 +246,8 @@ log_queued(const char *id, const char *from, size_t nrcpt,
 	struct logline l;
 
 	log_start(&l, LOG_INFO, "queued");
-	log_str(&l, "id", id);
+	if (strcmp(log_key, "id") != 0)	/* else it leads the line */
+		log_str(&l, "id", id);
 	log_str(&l, "from", from);
 	log_num(&l, "nrcpt", nrcpt);
 	log_num(&l, "size", size);

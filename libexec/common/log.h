@@ -28,6 +28,8 @@ struct logline {
 void	log_open(const char *program);
 /* Set the session id that leads every following line ("sid=..."). */
 void	log_set_session(const char *sid);
+/* Or the queue id, for work on one queued message ("id=..."). */
+void	log_set_queue_id(const char *id);
 
 void	log_start(struct logline *, int prio, const char *event);
 void	log_str(struct logline *, const char *key, const char *val);

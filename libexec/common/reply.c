@@ -44,10 +44,12 @@ static const struct reply reply_table[REPLY_COUNT] = {
 	R(REPLY_NOT_IMPLEMENTED, 502, "5.5.1", "Command not implemented"),
 	R(REPLY_NEED_HELO, 503, "5.5.1", "Send EHLO or HELO first"),
 	R(REPLY_NESTED_MAIL, 503, "5.5.1", "Nested MAIL command"),
-	R(REPLY_NEED_MAIL, 503, "5.5.1", "Need MAIL before RCPT"),
+	R(REPLY_NEED_MAIL, 503, "5.5.1", "Need MAIL command first"),
 	R(REPLY_NEED_RCPT, 503, "5.5.1", "Need RCPT before DATA"),
 	R(REPLY_NO_VALID_RCPT, 554, "5.5.1", "No valid recipients"),
 	R(REPLY_BDAT_MIX, 503, "5.5.1", "DATA and BDAT cannot be mixed"),
+	R(REPLY_BDAT_SYNTAX, 421, "4.5.0",
+	    "Bad BDAT size, the chunk cannot be skipped: closing"),
 	R(REPLY_PARAM_UNKNOWN, 555, "5.5.4",
 	    "Parameter not recognized or not implemented"),
 	R(REPLY_PARAM_SYNTAX, 501, "5.5.4", "Invalid parameter syntax"),
@@ -94,7 +96,7 @@ reply_format(enum reply_id id, const char *extra, char *out, size_t outsz)
 	else
 		n = snprintf(out, outsz, "%d %s%s%s", r->code, r->text,
 		    extra ? " " : "", extra ? extra : "");
-	if (n < 0)
+	if (n < 0 || outsz == 0)
 		return 0;
 	return (size_t)n < outsz ? (size_t)n : outsz - 1;
 }

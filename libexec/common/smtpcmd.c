@@ -99,6 +99,25 @@ smtpcmd_xtext_valid(const char *s, size_t n)
 	return true;
 }
 
+/* xtext where bytes >= 0x80 (valid UTF-8, checked apart) also pass. */
+static bool
+smtpcmd_xtext_valid_utf8(const char *s, size_t n)
+{
+	size_t	 i = 0, start;
+
+	while (i < n) {
+		if ((unsigned char)s[i] >= 0x80) {
+			i++;
+			continue;
+		}
+		for (start = i; i < n && (unsigned char)s[i] < 0x80; i++)
+			;
+		if (!smtpcmd_xtext_valid(s + start, i - start))
+			return false;
+	}
+	return true;
+}
+
 /* A parameter: keyword [ "=" value ]. */
 struct smtpcmd_param {
 	const char	*key;
@@ -246,8 +265,8 @@ smtpcmd_mail_param(const struct smtpcmd_param *p, void *vctx)
 	}
 	if ((c->ext & SMTPCMD_EXT_SMTPUTF8) &&
 	    smtpcmd_keyword_is(p, "SMTPUTF8")) {
-		if (smtpcmd_once(&c->seen, SEEN_UTF8) != SMTPCMD_OK ||
-		    p->val != NULL)
+		/* Repeated is harmless, and Python's smtplib repeats it. */
+		if (p->val != NULL)
 			return SMTPCMD_EPARAM;
 		m->smtputf8 = true;
 		return SMTPCMD_OK;
@@ -389,10 +408,13 @@ smtpcmd_rcpt_param(const struct smtpcmd_param *p, void *vctx)
 			    (ch >= '0' && ch <= '9') || ch == '-'))
 				return SMTPCMD_EPARAM;
 		}
-		/* xtext, or utf-8-addr-xtext (RFC 6533), which is wider */
+		/*
+		 * xtext; RFC 6533's utf-8-addr-xtext differs only by also
+		 * allowing UTF-8 characters, which xtext_valid refuses.
+		 */
 		if (tl + 1 == p->vallen ||
-		    (!smtpcmd_xtext_valid(semi + 1, p->vallen - tl - 1) &&
-		    !addr_utf8_valid(semi + 1, p->vallen - tl - 1)))
+		    !addr_utf8_valid(semi + 1, p->vallen - tl - 1) ||
+		    !smtpcmd_xtext_valid_utf8(semi + 1, p->vallen - tl - 1))
 			return SMTPCMD_EPARAM;
 		memcpy(r->orcpt, p->val, p->vallen);
 		r->orcpt[p->vallen] = '\0';

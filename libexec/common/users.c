@@ -41,8 +41,10 @@ users_open(struct users *u, const struct conf *c)
 		struct users_domain *nd;
 		size_t	 len = strlen(e->d_name);
 
-		if (e->d_name[0] == '.' || len > ADDR_DOMAIN_MAX)
-			continue;
+		if (e->d_name[0] == '.' || len > ADDR_DOMAIN_MAX ||
+		    (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN &&
+		    e->d_type != DT_LNK))
+			continue;	/* a README beside the domains */
 		if (u->ndomains >= USERS_DOMAINS_MAX)
 			break;
 		nd = reallocarray(u->domains, u->ndomains + 1, sizeof(*nd));

@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	struct addr	 a;
 	struct buf	 hdr;
 	const char	*dir = NULL, *from = "";
-	char		 err[512], line[MSG_LINE_MAX + 3];
+	char		 err[512];
 	int		 i;
 	size_t		 k;
 	unsigned	 flags;
@@ -126,6 +126,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return EX_TEMPFAIL;
 	}
+	log_set_queue_id(env.id);
 	memset(&tr, 0, sizeof(tr));
 	tr.hostname = conf.hostname;
 	tr.protocol = "local";
@@ -141,35 +142,34 @@ main(int argc, char **argv)
 	buf_free(&hdr);
 	msg_check_init(&check, conf.max_message_size, conf.max_received);
 
-	/* Read lines; a line without LF at EOF gets one. */
-	for (;;) {
-		size_t	 n;
+	/*
+	 * Stream stdin through, turning each LF that lacks its CR into
+	 * CRLF; a last line without LF gets one.  What remains odd (a bare
+	 * CR, a NUL, a long line) is left for the checker to refuse.
+	 */
+	for (bool prev_cr = false, last_lf = true;;) {
+		char	 in[16384], out[2 * sizeof(in) + 2];
+		size_t	 got, o = 0;
 
-		if (fgets(line, (int)sizeof(line), stdin) == NULL)
-			break;
-		n = strlen(line);
-		if (n > 0 && line[n - 1] == '\n') {
-			n--;
-			if (n > 0 && line[n - 1] == '\r')
-				n--;
-			line[n] = '\r';
-			line[n + 1] = '\n';
-			n += 2;
-		} else if (!feof(stdin)) {
-			/* a piece of a line longer than our buffer */
-			check.flags |= MSG_LONG_LINE;
-		} else {
-			line[n] = '\r';
-			line[n + 1] = '\n';
-			n += 2;
+		got = fread(in, 1, sizeof(in), stdin);
+		if (got == 0) {
+			if (!last_lf && !ferror(stdin)) {
+				if (!prev_cr)
+					out[o++] = '\r';
+				out[o++] = '\n';
+			}
 		}
-		if (memchr(line, '\0', n) != NULL ||
-		    strlen(line) < n - 2)
-			check.flags |= MSG_NUL;
-		flags = msg_check_feed(&check, line, n);
-		if (flags != 0)
+		for (k = 0; k < got; k++) {
+			if (in[k] == '\n' && !prev_cr)
+				out[o++] = '\r';
+			out[o++] = in[k];
+			prev_cr = in[k] == '\r';
+			last_lf = in[k] == '\n';
+		}
+		if (msg_check_feed(&check, out, o) == 0)
+			spool_write(&tx, out, o);
+		if (got == 0)
 			break;
-		spool_write(&tx, line, n);
 	}
 	if (ferror(stdin)) {
 		spool_abort(&tx);

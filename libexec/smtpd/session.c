@@ -93,7 +93,7 @@ session_reply_extra(struct session *s, enum reply_id id, const char *extra)
 	if (reply_get(id)->code == 421) {
 		s->done = true;
 		if (s->end_reason == NULL)
-			s->end_reason = reply_get(id)->name;
+			s->end_reason = "closed with 421";
 	}
 }
 
@@ -419,6 +419,28 @@ session_rcpt_policy(struct session *s, const struct addr *a)
 	return REPLY_RCPT_OK;
 }
 
+/*
+ * What makes two recipients the same mailbox: the local part as users.c
+ * matches it (case, drop characters, suffix) and the normalised domain.
+ */
+static void
+session_rcpt_key(const struct session *s, const char *mailbox, char *key,
+    size_t keysz)
+{
+	struct addr a;
+	char	 local[ADDR_LOCAL_MAX + 1], dom[ADDR_DOMAIN_MAX + 1];
+
+	if (addr_parse_mailbox(mailbox, strlen(mailbox), ADDR_OPT_UTF8,
+	    &a) != ADDR_OK || !addr_domain_normalize(a.domain, dom,
+	    sizeof(dom))) {
+		(void)snprintf(key, keysz, "%s", mailbox);
+		return;
+	}
+	users_canonical_local(s->conf, a.local, local, sizeof(local));
+	if ((size_t)snprintf(key, keysz, "%s@%s", local, dom) >= keysz)
+		(void)snprintf(key, keysz, "%s", mailbox);
+}
+
 static void
 run_rcpt(struct session *s, const struct smtp_cmd *c)
 {
@@ -427,6 +449,7 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 	enum smtpcmd_result pr;
 	enum reply_id id;
 	char	 code[32], mailbox[ADDR_PATH_MAX + 1];
+	char	 key[ADDR_PATH_MAX + 1], other[ADDR_PATH_MAX + 1];
 	size_t	 i;
 
 	s->rcpt_tried++;
@@ -439,12 +462,6 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		log_rcpt(r.to.mailbox[0] ? r.to.mailbox : "?",
 		    session_code(id, code, sizeof(code)));
 		session_reply(s, id);
-		return;
-	}
-	if (s->nrcpt >= s->conf->max_recipients) {
-		log_rcpt(r.to.mailbox, session_code(REPLY_TOO_MANY_RCPTS,
-		    code, sizeof(code)));
-		session_reply(s, REPLY_TOO_MANY_RCPTS);
 		return;
 	}
 	if (r.to.flags & ADDR_NODOMAIN) {
@@ -470,10 +487,20 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		session_reply(s, id);
 		return;
 	}
-	for (i = 0; i < s->nrcpt; i++)
-		if (strcmp(s->rcpt[i].addr, mailbox) == 0)
+	/* A duplicate (ALICE@, alice+tag@) is accepted and kept once. */
+	session_rcpt_key(s, mailbox, key, sizeof(key));
+	for (i = 0; i < s->nrcpt; i++) {
+		session_rcpt_key(s, s->rcpt[i].addr, other, sizeof(other));
+		if (strcmp(key, other) == 0)
 			break;
-	if (i == s->nrcpt) {	/* a duplicate is accepted and kept once */
+	}
+	if (i == s->nrcpt && s->nrcpt >= s->conf->max_recipients) {
+		log_rcpt(mailbox, session_code(REPLY_TOO_MANY_RCPTS, code,
+		    sizeof(code)));
+		session_reply(s, REPLY_TOO_MANY_RCPTS);
+		return;
+	}
+	if (i == s->nrcpt) {
 		nr = reallocarray(s->rcpt, s->nrcpt + 1, sizeof(*nr));
 		if (nr == NULL) {
 			session_reply(s, REPLY_LOCAL_ERROR);
@@ -562,8 +589,7 @@ run_bdat(struct session *s, const struct smtp_cmd *c)
 
 	if (smtpcmd_bdat(c->arg, c->arglen, &size, &last) != SMTPCMD_OK) {
 		/* We cannot know how much to skip: the stream is lost. */
-		session_refuse(s, c->name, REPLY_SYNTAX, "bad BDAT size");
-		s->done = true;
+		session_refuse(s, c->name, REPLY_BDAT_SYNTAX, "bad BDAT size");
 		s->end_reason = "bad BDAT";
 		return;
 	}

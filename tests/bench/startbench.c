@@ -10,7 +10,9 @@
  *                                  PROGRAM: the floor under any handler
  *                                  that is started per connection.
  *
- * Prints the median wall time of one session in milliseconds on stdout.
+ * Prints the median wall time of one session in milliseconds on stdout;
+ * the exec mode adds a second number, the mean CPU time (user + system)
+ * of one child in milliseconds.
  * Every read has a timeout (READ_TIMEOUT seconds) so a silent server
  * cannot hang the benchmark.  With N = 1 the smtp mode doubles as a
  * readiness probe.  Exit status: 0, or 1 on any error (message on stderr).
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -277,7 +280,21 @@ main(int argc, char **argv)
 		}
 		times[i] = (now() - t0) * 1000.0;
 	}
-	printf("%.3f\n", median(times, n));
+	if (smtp) {
+		printf("%.3f\n", median(times, n));
+	} else {
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_CHILDREN, &ru) == -1) {
+			perror("startbench: getrusage");
+			free(times);
+			return 1;
+		}
+		printf("%.3f %.3f\n", median(times, n),
+		    ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) /
+		    1e6) * 1000.0 / (double)n);
+	}
 	free(times);
 	return 0;
 }

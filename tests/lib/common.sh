@@ -117,7 +117,7 @@ start_smtpd() {	# dir port [mode] [extra systemd-socket-activate args]
 	shift 3 2>/dev/null || shift $#
 	systemd-socket-activate -l "127.0.0.1:$port" -a --inetd "$@" \
 		"$B/libexec/tambo/smtpd" -C "$dir" --mode "$mode" \
-		2>>"$dir/smtpd.log" &
+		>/dev/null 2>>"$dir/smtpd.log" &
 	local pid=$!
 	at_exit "kill $pid"
 	# A probe connection would be logged as a session: wait on the
