@@ -52,11 +52,19 @@ COMMON_LIB := $(B)/obj/libtambo.a
 # program name -> its sources and libraries
 PROGS := $(B)/bin/tambo $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue
 tambo_SRC   := $(wildcard bin/tambo/*.c)
-tambo_LIBS  := $(IDN_LIBS) $(CRYPT_LIBS)
+# libidn2 is loaded on first use (addr.c), GnuTLS with the TLS plugin
+# (tls.so): neither is linked into the per-connection handler.
+tambo_LIBS  := $(CRYPT_LIBS)
 smtpd_SRC   := $(wildcard libexec/smtpd/*.c)
-smtpd_LIBS  := $(IDN_LIBS)
+smtpd_LIBS  := $(CRYPT_LIBS)
 enqueue_SRC := $(wildcard libexec/enqueue/*.c)
-enqueue_LIBS := $(IDN_LIBS)
+enqueue_LIBS :=
+
+# The TLS plugin (tls.h): GnuTLS is loaded only by sessions that use TLS.
+TLS_SRC    := $(wildcard libexec/tls/*.c)
+TLS_PLUGIN := $(B)/libexec/tambo/tls.so
+GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
+PIC_CFLAGS := $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC $(GNUTLS_CFLAGS)
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -65,12 +73,22 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/fuzz/%-replay)
 
 .PHONY: all check check-plain check-asan test run bench install clean deps \
 	fuzz analyze lint-man
-all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY)
+all: $(PROGS) $(TLS_PLUGIN) $(UNIT_BIN) $(FUZZ_REPLAY)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC  $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj-pic/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC  $< (PIC)"
+	@$(CC) $(PIC_CFLAGS) -c -o $@ $<
+
+$(TLS_PLUGIN): $(TLS_SRC:%.c=$(B)/obj-pic/%.o)
+	@mkdir -p $(@D)
+	$(CC) -shared $(OPT) -Wl,-z,relro,-z,now -Wl,--as-needed -o $@ $^ \
+		$(GNUTLS_LIBS)
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@
@@ -90,7 +108,7 @@ $(B)/libexec/tambo/enqueue: $(enqueue_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
 
 $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IDN_LIBS) $(CRYPT_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPT_LIBS) $(TEST_LIBS_$*)
 
 $(B)/tests/fuzz/%-replay: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz/replay.o $(COMMON_LIB)
 	@mkdir -p $(@D)
@@ -144,7 +162,7 @@ lint-man:
 
 # --- install --------------------------------------------------------------
 
-install: $(PROGS)
+install: $(PROGS) $(TLS_PLUGIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
@@ -152,6 +170,7 @@ install: $(PROGS)
 	install -m 0755 $(B)/bin/tambo $(DESTDIR)$(BINDIR)/tambo
 	install -m 0755 $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue \
 		$(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 $(TLS_PLUGIN) $(DESTDIR)$(LIBEXECDIR)/tls.so
 	for u in units/*.socket units/*.service units/*.timer units/*.path; do \
 		[ -f "$$u" ] || continue; \
 		sed 's|/usr/libexec/tambo|$(LIBEXECDIR)|g; s|/usr/bin/tambo|$(BINDIR)/tambo|g' \
@@ -168,4 +187,4 @@ install: $(PROGS)
 clean:
 	rm -rf build
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/obj-pic -name '*.d' 2>/dev/null)

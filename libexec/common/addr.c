@@ -8,12 +8,60 @@
  * §4.5.3.1.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "log.h"
 #include "poison.h"
+
+/*
+ * libidn2 is loaded the first time a domain needs it (non-ASCII, or an
+ * A-label to check): most sessions never do, and loading it (with
+ * libunistring) costs every handler's start-up about half a millisecond
+ * (PERFORMANCE.md).
+ */
+static int (*addr_idn2_ascii)(const char *, char **, int);
+static void (*addr_idn2_release)(void *);
+
+static bool
+addr_idn2_load(void)
+{
+	static int	 state;	/* 0 not tried, 1 loaded, -1 failed */
+	void		*h;
+
+	if (state != 0)
+		return state == 1;
+	state = -1;
+	if ((h = dlopen("libidn2.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_error("cannot load libidn2", dlerror(), 0);
+		return false;
+	}
+	*(void **)&addr_idn2_ascii = dlsym(h, "idn2_to_ascii_8z");
+	*(void **)&addr_idn2_release = dlsym(h, "idn2_free");
+	if (addr_idn2_ascii == NULL || addr_idn2_release == NULL) {
+		log_error("libidn2 lacks idn2_to_ascii_8z", dlerror(), 0);
+		return false;
+	}
+	state = 1;	/* the handle stays open for the process's life */
+	return true;
+}
+
+static int
+addr_idn2_to_ascii(const char *in, char **out, int flags)
+{
+	if (!addr_idn2_load())
+		return IDN2_MALLOC;
+	return addr_idn2_ascii(in, out, flags);
+}
+
+static void
+addr_idn2_free(void *p)
+{
+	addr_idn2_release(p);
+}
 
 static bool
 addr_atext(unsigned char c)
@@ -345,30 +393,30 @@ addr_domain_normalize(const char *in, char *out, size_t outsz)
 		 * An A-label must stand for a valid U-label (RFC 5891 5.4):
 		 * libidn2 decodes and checks it against IDNA2008.
 		 */
-		rc = idn2_to_ascii_8z(out, &ascii, IDN2_NONTRANSITIONAL);
+		rc = addr_idn2_to_ascii(out, &ascii, IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK)
 			return false;
-		idn2_free(ascii);
+		addr_idn2_free(ascii);
 		return true;
 	}
 	if (!addr_utf8_valid(in, n))
 		return false;
 	if ((tmp = strndup(in, n)) == NULL)
 		return false;
-	rc = idn2_to_ascii_8z(tmp, &ascii,
+	rc = addr_idn2_to_ascii(tmp, &ascii,
 	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	free(tmp);
 	if (rc != IDN2_OK)
 		return false;
 	n = strlen(ascii);
 	if (n + 1 > outsz || addr_scan_domain(ascii, n, &dot) != n || dot) {
-		idn2_free(ascii);
+		addr_idn2_free(ascii);
 		return false;
 	}
 	for (i = 0; i < n; i++)
 		out[i] = (char)tolower((unsigned char)ascii[i]);
 	out[n] = '\0';
-	idn2_free(ascii);
+	addr_idn2_free(ascii);
 	return true;
 }
 

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "log.h"
 #include "num.h"
+#include "throttle.h"
 #include "poison.h"
 
 const char *
@@ -44,6 +45,10 @@ conf_defaults(struct conf *c)
 	c->command_timeout = 300;		/* RFC 5321 4.5.3.2.7 */
 	c->session_timeout = 1800;
 	c->max_received = 100;
+	c->auth_max_failures = THROTTLE_DENY;
+	c->auth_max_delay = THROTTLE_DELAY_MAX;
+	c->tls_min_mx = 12;
+	c->tls_min_submission = 12;
 	c->suffix_separators[0] = '+';
 }
 
@@ -233,10 +238,32 @@ conf_set(const char *key, const char *val, void *vctx)
 		if (conf_uint(x, key, val, 1, 86400, &v) == -1)
 			return -1;
 		c->session_timeout = (unsigned)v;
+	} else if (strcmp(key, "auth_max_failures") == 0) {
+		if (conf_uint(x, key, val, 1, 100000, &v) == -1)
+			return -1;
+		c->auth_max_failures = (unsigned)v;
+	} else if (strcmp(key, "auth_max_delay") == 0) {
+		if (conf_uint(x, key, val, 0, 300, &v) == -1)
+			return -1;
+		c->auth_max_delay = (unsigned)v;
 	} else if (strcmp(key, "max_received") == 0) {
 		if (conf_uint(x, key, val, 1, 1000, &v) == -1)
 			return -1;
 		c->max_received = (unsigned)v;
+	} else if (strcmp(key, "tls_min_version_mx") == 0 ||
+	    strcmp(key, "tls_min_version_submission") == 0) {
+		int	*dst = key[16] == 'm' ? &c->tls_min_mx :
+		    &c->tls_min_submission;
+
+		if (strcmp(val, "1.2") == 0)
+			*dst = 12;
+		else if (strcmp(val, "1.3") == 0)
+			*dst = 13;
+		else {
+			(void)snprintf(x->err, x->errsz,
+			    "%s: expected 1.2 or 1.3", key);
+			return -1;
+		}
 	} else if (strcmp(key, "suffix_separators") == 0 ||
 	    strcmp(key, "drop_characters") == 0) {
 		char	*dst = key[0] == 's' ? c->suffix_separators :

@@ -29,6 +29,10 @@ struct conf {
 	unsigned	 command_timeout;	/* seconds */
 	unsigned	 session_timeout;	/* seconds */
 	unsigned	 max_received;		/* loop detection */
+	unsigned	 auth_max_failures;	/* then AUTH refused */
+	unsigned	 auth_max_delay;	/* seconds */
+	int		 tls_min_mx;		/* 12 or 13 */
+	int		 tls_min_submission;
 	char		 suffix_separators[16];
 	char		 drop_characters[16];
 };

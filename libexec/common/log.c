@@ -240,6 +240,35 @@ log_reject(const char *cmd, const char *reply, const char *reason)
 }
 
 void
+log_auth(const char *client, const char *mech, const char *user,
+    const char *result)
+{
+	struct logline l;
+
+	/* client= on the line itself, for fail2ban */
+	log_start(&l, strcmp(result, "ok") == 0 ? LOG_INFO : LOG_WARNING,
+	    "auth");
+	log_str(&l, "client", client);
+	log_str(&l, "mech", mech);
+	log_str(&l, "user", user);
+	log_str(&l, "result", result);
+	log_emit(&l);
+}
+
+void
+log_tls(const char *desc, const char *sni, int resumed)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "tls");
+	log_str(&l, "tls", desc);
+	if (sni != NULL && sni[0] != '\0')
+		log_str(&l, "sni", sni);
+	log_num(&l, "resumed", resumed != 0);
+	log_emit(&l);
+}
+
+void
 log_queued(const char *id, const char *from, size_t nrcpt,
     unsigned long long size)
 {

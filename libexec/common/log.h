@@ -48,6 +48,9 @@ void	log_helo(const char *verb, const char *name);
 void	log_mail(const char *from, const char *reply);
 void	log_rcpt(const char *to, const char *reply);
 void	log_reject(const char *cmd, const char *reply, const char *reason);
+void	log_auth(const char *client, const char *mech, const char *user,
+	    const char *result);
+void	log_tls(const char *desc, const char *sni, int resumed);
 void	log_queued(const char *id, const char *from, size_t nrcpt,
 	    unsigned long long size);
 void	log_disconnect(const char *reason, unsigned messages,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,15 @@ sock_peer(int fd, char *addr, size_t addrsz, unsigned *port)
 			    (socklen_t)addrsz);
 		*port = ntohs(in6->sin6_port);
 	}
+}
+
+void
+sock_nodelay(int fd)
+{
+	int	 one = 1;
+
+	/* fails harmlessly (ENOTSOCK, EOPNOTSUPP) on pipes and AF_UNIX */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 int

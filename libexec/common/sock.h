@@ -26,6 +26,9 @@ int	sock_listen_fd(void);
  */
 void	sock_peer(int fd, char *addr, size_t addrsz, unsigned *port);
 
+/* Set TCP_NODELAY on a TCP socket; anything else is left alone. */
+void	sock_nodelay(int fd);
+
 /* Make fd non-blocking (timeouts are enforced by poll). */
 int	sock_nonblock(int fd);
 

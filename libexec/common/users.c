@@ -216,3 +216,127 @@ users_lookup(const struct users *u, const struct addr *a)
 	}
 	return USERS_UNKNOWN;
 }
+
+/* Split "local@domain" and find the domain: NULL when not ours. */
+static const struct users_domain *
+users_split(const struct users *u, const char *address, struct addr *a)
+{
+	if (addr_parse_mailbox(address, strlen(address), ADDR_OPT_UTF8,
+	    a) != ADDR_OK || (a->flags & (ADDR_RELAY_TRICKS | ADDR_QUOTED)))
+		return NULL;
+	return users_domain(u, a->domain);
+}
+
+int
+users_password_hash(const struct users *u, const char *address, char *hash,
+    size_t hashsz)
+{
+	const struct users_domain *d;
+	struct addr a;
+	char	 path[PATH_MAX], *text, *line, *next;
+	size_t	 len, ll;
+	int	 found = 0;
+
+	if ((d = users_split(u, address, &a)) == NULL)
+		return 0;
+	if (conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
+	    d->dirname) == -1)
+		return -1;
+	if (conf_read_file(path, USERS_FILE_MAX, &text, &len) == -1)
+		return errno == ENOENT ? 0 : -1;
+	ll = strlen(a.local);
+	for (line = text; line != NULL && !found; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncasecmp(line, a.local, ll) != 0 || line[ll] != ':')
+			continue;
+		if (strlen(line + ll + 1) < hashsz) {
+			memcpy(hash, line + ll + 1, strlen(line + ll + 1) + 1);
+			found = 1;
+		}
+	}
+	explicit_bzero(text, len);
+	free(text);
+	return found;
+}
+
+/* Same mailbox as the user's, by the rules of RCPT matching? */
+static bool
+users_same(const struct users *u, const struct addr *x, const struct addr *y)
+{
+	char	 a[ADDR_LOCAL_MAX + 1], b[ADDR_LOCAL_MAX + 1];
+	char	 da[ADDR_DOMAIN_MAX + 1], db[ADDR_DOMAIN_MAX + 1];
+
+	users_canonical_local(u->conf, x->local, a, sizeof(a));
+	users_canonical_local(u->conf, y->local, b, sizeof(b));
+	return strcmp(a, b) == 0 &&
+	    addr_domain_normalize(x->domain, da, sizeof(da)) &&
+	    addr_domain_normalize(y->domain, db, sizeof(db)) &&
+	    strcmp(da, db) == 0;
+}
+
+int
+users_may_send(const struct users *u, const char *user, const char *from)
+{
+	const struct users_domain *d;
+	struct addr ua, fa;
+	char	 path[PATH_MAX], *text, *line, *next;
+	char	 fdom[ADDR_DOMAIN_MAX + 1];
+	size_t	 len, ll;
+	int	 ok = 0;
+
+	if (from[0] == '\0')
+		return 1;	/* <>: bounces, vacation notices */
+	if ((d = users_split(u, user, &ua)) == NULL)
+		return 0;
+	if (addr_parse_mailbox(from, strlen(from), ADDR_OPT_UTF8,
+	    &fa) != ADDR_OK || (fa.flags & ADDR_LITERAL) ||
+	    !addr_domain_normalize(fa.domain, fdom, sizeof(fdom)))
+		return 0;
+	if (users_same(u, &ua, &fa))
+		return 1;
+	if (conf_pathf(path, "%s/domains/%s/senders", u->conf->dir,
+	    d->dirname) == -1)
+		return -1;
+	if (conf_read_file(path, USERS_FILE_MAX, &text, &len) == -1)
+		return errno == ENOENT ? 0 : -1;
+	ll = strlen(ua.local);
+	for (line = text; line != NULL && !ok; line = next) {
+		char	*pat, *end;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '#' || strncasecmp(line, ua.local, ll) != 0 ||
+		    line[ll] != ':')
+			continue;
+		for (pat = line + ll + 1; pat != NULL && !ok; pat = end) {
+			char	 pdom[ADDR_DOMAIN_MAX + 1];
+			struct addr pa;
+
+			if ((end = strchr(pat, ',')) != NULL)
+				*end++ = '\0';
+			while (*pat == ' ' || *pat == '\t')
+				pat++;
+			len = strlen(pat);
+			while (len > 0 && (pat[len - 1] == ' ' ||
+			    pat[len - 1] == '\t' || pat[len - 1] == '\r'))
+				pat[--len] = '\0';
+			if (strcmp(pat, "*") == 0)
+				ok = 1;
+			else if (strncmp(pat, "*@", 2) == 0)
+				ok = addr_domain_normalize(pat + 2, pdom,
+				    sizeof(pdom)) && strcmp(pdom, fdom) == 0;
+			else if (addr_parse_mailbox(pat, len, ADDR_OPT_UTF8,
+			    &pa) == ADDR_OK)
+				ok = users_same(u, &pa, &fa);
+		}
+	}
+	free(text);
+	return ok;
+}

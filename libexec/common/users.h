@@ -72,6 +72,23 @@ enum users_result users_lookup(const struct users *, const struct addr *);
  */
 int	users_file_has(const char *path, const char *key, char sep);
 
+/*
+ * The password hash of a user given as "local@domain": 1 found (hash
+ * copied), 0 no such user, -1 error.
+ */
+int	users_password_hash(const struct users *, const char *address,
+	    char *hash, size_t hashsz);
+
+/*
+ * May the authenticated user (local@domain) use this envelope sender?
+ * Yes for <> and for the user's own address (in any case, with any
+ * suffix); otherwise DIR/domains/<user's domain>/senders decides, with
+ * lines "user: pattern, pattern" where a pattern is an address,
+ * "*@domain" or "*".  1 yes, 0 no, -1 error.
+ */
+int	users_may_send(const struct users *, const char *user,
+	    const char *from);
+
 /* Copy the local part for lookup: lower-case, drops, suffix cut. */
 void	users_canonical_local(const struct conf *, const char *local,
 	    char *out, size_t outsz);

@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	struct buf	 hdr;
 	const char	*dir = NULL, *from = "";
 	char		 err[512];
-	int		 i;
+	int		 i, rc;
 	size_t		 k;
 	unsigned	 flags;
 	bool		 utf8 = false;
@@ -92,12 +92,15 @@ main(int argc, char **argv)
 		return refuse("too many recipients", argv[i]);
 	if ((env.rcpt = calloc(env.nrcpt, sizeof(*env.rcpt))) == NULL)
 		return EX_TEMPFAIL;
+	sp.dirfd = sp.tmpfd = sp.queuefd = -1;
 	for (k = 0; k < env.nrcpt; k++) {
 		const char *r = argv[i + (int)k];
 
 		if (addr_parse_mailbox(r, strlen(r), ADDR_OPT_UTF8,
-		    &a) != ADDR_OK || (a.flags & ADDR_RELAY_TRICKS))
-			return refuse("bad recipient address", r);
+		    &a) != ADDR_OK || (a.flags & ADDR_RELAY_TRICKS)) {
+			rc = refuse("bad recipient address", r);
+			goto done;
+		}
 		utf8 |= (a.flags & ADDR_UTF8) != 0;
 		memcpy(env.rcpt[k].addr, a.mailbox, sizeof(env.rcpt[k].addr));
 	}
@@ -105,12 +108,14 @@ main(int argc, char **argv)
 
 	if (conf_load(conf_dir(dir), &conf, err, sizeof(err)) == -1) {
 		(void)fprintf(stderr, "enqueue: %s\n", err);
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	if (spool_open(&sp, conf.spool) == -1) {
 		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
 		    strerror(errno));
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	env.arrival = (int64_t)time(NULL);
 	(void)snprintf(env.client, sizeof(env.client), "local");
@@ -124,7 +129,8 @@ main(int argc, char **argv)
 	if (spool_begin(&sp, &env, &tx) == -1) {
 		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
 		    strerror(errno));
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	log_set_queue_id(env.id);
 	memset(&tr, 0, sizeof(tr));
@@ -136,7 +142,8 @@ main(int argc, char **argv)
 	buf_init(&hdr, 4096);
 	if (msg_received(&tr, &hdr) == -1) {
 		spool_abort(&tx);
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	spool_write(&tx, hdr.data, hdr.len);
 	buf_free(&hdr);
@@ -175,21 +182,27 @@ main(int argc, char **argv)
 		spool_abort(&tx);
 		(void)fprintf(stderr, "enqueue: reading stdin: %s\n",
 		    strerror(errno));
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	flags = msg_check_end(&check);
 	if (flags != 0) {
 		spool_abort(&tx);
-		return refuse("message refused", msg_check_reason(flags));
+		rc = refuse("message refused", msg_check_reason(flags));
+		goto done;
 	}
 	if (spool_commit(&tx) == -1) {
 		(void)fprintf(stderr, "enqueue: %s: %s\n", conf.spool,
 		    strerror(errno));
-		return EX_TEMPFAIL;
+		rc = EX_TEMPFAIL;
+		goto done;
 	}
 	log_queued(env.id, env.from, env.nrcpt, check.size);
 	(void)printf("%s\n", env.id);
+	rc = EX_OK;
+done:
 	free(env.rcpt);
-	spool_close(&sp);
-	return EX_OK;
+	if (sp.dirfd != -1)
+		spool_close(&sp);
+	return rc;
 }

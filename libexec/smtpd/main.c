@@ -70,8 +70,9 @@ main(int argc, char **argv)
 	}
 	if (!have_mode)
 		usage();
-	if (mode != MODE_MX) {
-		(void)fprintf(stderr, "smtpd: only --mode mx is available\n");
+	if (mode == MODE_LOCAL) {
+		(void)fprintf(stderr, "smtpd: --mode local is not available "
+		    "yet\n");
 		return EX_UNAVAILABLE;
 	}
 
@@ -85,6 +86,7 @@ main(int argc, char **argv)
 		rfd = wfd = lfd;
 	sock_peer(rfd, client, sizeof(client), &port);
 	(void)sock_nonblock(rfd);
+	sock_nodelay(rfd);	/* replies are written whole: no Nagle wait */
 	if (wfd != rfd)
 		(void)sock_nonblock(wfd);
 

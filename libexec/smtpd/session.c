@@ -69,7 +69,7 @@ session_mode_name(enum session_mode m)
 
 /* --- replies ------------------------------------------------------------ */
 
-static void
+void
 session_write(struct session *s, const char *text, size_t n)
 {
 	if (io_write(&s->io, text, n) != IO_OK || io_write(&s->io, "\r\n",
@@ -80,7 +80,7 @@ session_write(struct session *s, const char *text, size_t n)
 }
 
 /* Send a reply from the table, with optional extra text after it. */
-static void
+void
 session_reply_extra(struct session *s, enum reply_id id, const char *extra)
 {
 	char	 text[512];
@@ -97,14 +97,14 @@ session_reply_extra(struct session *s, enum reply_id id, const char *extra)
 	}
 }
 
-static void
+void
 session_reply(struct session *s, enum reply_id id)
 {
 	session_reply_extra(s, id, NULL);
 }
 
 /* "550 5.1.1" for logs. */
-static const char *
+const char *
 session_code(enum reply_id id, char *out, size_t outsz)
 {
 	const struct reply *r = reply_get(id);
@@ -114,7 +114,7 @@ session_code(enum reply_id id, char *out, size_t outsz)
 }
 
 /* Reply and log a refusal. */
-static void
+void
 session_refuse(struct session *s, const char *cmd, enum reply_id id,
     const char *reason)
 {
@@ -126,7 +126,7 @@ session_refuse(struct session *s, const char *cmd, enum reply_id id,
 
 /* --- the transaction ---------------------------------------------------- */
 
-static void
+void
 session_abort_message(struct session *s)
 {
 	if (s->tx_open) {
@@ -136,7 +136,7 @@ session_abort_message(struct session *s)
 	s->in_bdat = false;
 }
 
-static void
+void
 session_reset(struct session *s)
 {
 	session_abort_message(s);
@@ -148,28 +148,44 @@ session_reset(struct session *s)
 	s->rcpt_tried = 0;
 }
 
+/* Is AUTH offered now?  Submission ports, under TLS, not yet done. */
+static bool
+session_auth_offered(const struct session *s)
+{
+	return (s->mode == MODE_SUBMISSION || s->mode == MODE_SUBMISSIONS) &&
+	    s->tls && !s->authed;
+}
+
 static unsigned
 session_extensions(const struct session *s)
 {
 	if (!s->esmtp)
 		return 0;
 	return SMTPCMD_EXT_SIZE | SMTPCMD_EXT_8BITMIME |
-	    SMTPCMD_EXT_SMTPUTF8 | SMTPCMD_EXT_DSN;
+	    SMTPCMD_EXT_SMTPUTF8 | SMTPCMD_EXT_DSN |
+	    (s->authed || session_auth_offered(s) ? SMTPCMD_EXT_AUTH : 0);
 }
 
+/* The "with" of Received: (RFC 3848, RFC 6531 3.7.3). */
 static const char *
 session_protocol(const struct session *s)
 {
-	if (!s->esmtp)
-		return "SMTP";
-	return s->mail.smtputf8 ? "UTF8SMTP" : "ESMTP";
+	static const char *names[2][2][2][2] = {
+		/* [esmtp][utf8][tls][auth] */
+		{ { { "SMTP", "SMTP" }, { "SMTPS", "SMTPS" } },
+		  { { "SMTP", "SMTP" }, { "SMTPS", "SMTPS" } } },
+		{ { { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		  { { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } } },
+	};
+
+	return names[s->esmtp][s->mail.smtputf8][s->tls][s->authed];
 }
 
 /*
  * Open the spool file and write the envelope and Received: header.
  * Returns REPLY_OK or the reply that refuses the message.
  */
-static enum reply_id
+enum reply_id
 session_begin_message(struct session *s)
 {
 	struct spool_envelope env;
@@ -190,6 +206,8 @@ session_begin_message(struct session *s)
 	(void)snprintf(env.helo, sizeof(env.helo), "%s", s->helo);
 	(void)snprintf(env.protocol, sizeof(env.protocol), "%s",
 	    session_protocol(s));
+	if (s->authed)
+		memcpy(env.auth, s->auth_user, sizeof(env.auth));
 	memcpy(env.from, s->mail.from.mailbox, sizeof(env.from));
 	env.body = s->mail.body;
 	env.ret = s->mail.ret;
@@ -212,6 +230,7 @@ session_begin_message(struct session *s)
 	tr.protocol = session_protocol(s);
 	tr.id = env.id;
 	tr.rcpt = s->nrcpt == 1 ? s->rcpt[0].addr : NULL;
+	tr.tls = s->tls ? s->tls_desc : NULL;
 	tr.when = env.arrival;
 	buf_init(&hdr, 4096);
 	if (msg_received(&tr, &hdr) == -1) {
@@ -228,7 +247,7 @@ session_begin_message(struct session *s)
 }
 
 /* The end of a message: refuse it, or commit it and say so. */
-static void
+void
 session_end_message(struct session *s, const char *cmd)
 {
 	unsigned flags = msg_check_end(s->check);
@@ -278,6 +297,12 @@ check_mail(struct session *s)
 		return REPLY_NEED_HELO;
 	if (s->in_mail)
 		return REPLY_NESTED_MAIL;
+	if (s->mode == MODE_SUBMISSION || s->mode == MODE_SUBMISSIONS) {
+		if (!s->tls)
+			return REPLY_NEED_TLS;
+		if (!s->authed)
+			return REPLY_AUTH_REQUIRED;
+	}
 	return REPLY_OK;
 }
 
@@ -291,7 +316,7 @@ check_rcpt(struct session *s)
 	return REPLY_OK;
 }
 
-static enum reply_id
+enum reply_id
 check_data(struct session *s)
 {
 	if (s->in_bdat)
@@ -343,6 +368,10 @@ run_helo(struct session *s, const struct smtp_cmd *c)
 	session_write(s, "250-SMTPUTF8", 12);
 	session_write(s, "250-ENHANCEDSTATUSCODES", 23);
 	session_write(s, "250-CHUNKING", 12);
+	if (!s->tls && s->mode != MODE_SUBMISSIONS && session_tls_offered(s))
+		session_write(s, "250-STARTTLS", 12);
+	if (session_auth_offered(s))
+		session_write(s, "250-AUTH PLAIN LOGIN", 20);
 	session_write(s, "250 DSN", 7);
 }
 
@@ -390,6 +419,20 @@ run_mail(struct session *s, const struct smtp_cmd *c)
 		memset(&s->mail, 0, sizeof(s->mail));
 		return;
 	}
+	if (s->authed) {
+		int	 may = users_may_send(&s->users, s->auth_user,
+		    s->mail.from.mailbox);
+
+		if (may != 1) {
+			id = may < 0 ? REPLY_LOCAL_ERROR :
+			    REPLY_SENDER_NOT_OWNED;
+			log_mail(s->mail.from.mailbox, session_code(id, code,
+			    sizeof(code)));
+			session_reply(s, id);
+			memset(&s->mail, 0, sizeof(s->mail));
+			return;
+		}
+	}
 	s->in_mail = true;
 	log_mail(s->mail.from.mailbox, session_code(REPLY_MAIL_OK, code,
 	    sizeof(code)));
@@ -404,7 +447,8 @@ session_rcpt_policy(struct session *s, const struct addr *a)
 		return REPLY_ROUTING_DENIED;
 	switch (users_lookup(&s->users, a)) {
 	case USERS_NOT_LOCAL:
-		return REPLY_RELAY_DENIED;
+		/* an authenticated user may send anywhere */
+		return s->authed ? REPLY_RCPT_OK : REPLY_RELAY_DENIED;
 	case USERS_UNKNOWN:
 		return REPLY_NO_SUCH_USER;
 	case USERS_TEMP:
@@ -517,129 +561,6 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 	session_reply(s, REPLY_RCPT_OK);
 }
 
-/*
- * DATA: read dot-stuffed lines up to CRLF.CRLF (RFC 5321 4.1.1.4, 4.5.2).
- * Only that sequence ends the message: "\n.\n", "\r.\r" and friends are
- * content, which the checker refuses as bare LF/CR once the real end
- * arrives.  Lines are read in pieces of at most MSG_LINE_MAX + 2 octets, so
- * a long line costs no memory.
- */
-static void
-run_data(struct session *s, const struct smtp_cmd *c)
-{
-	char	 buf[MSG_LINE_MAX + 3];
-	bool	 line_start = true, prev_cr = false;
-	enum reply_id id;
-
-	if (c->arglen != 0) {
-		session_refuse(s, c->name, REPLY_SYNTAX, "DATA with argument");
-		return;
-	}
-	if ((id = session_begin_message(s)) != REPLY_OK) {
-		session_refuse(s, c->name, id, "spool");
-		return;
-	}
-	session_reply(s, REPLY_DATA_GO);
-	for (;;) {
-		enum io_result res;
-		size_t	 len;
-		bool	 eol, next_start;
-		const char *p = buf;
-
-		res = io_readline(&s->io, buf, sizeof(buf) - 1, &len, &eol);
-		if (res != IO_OK) {
-			session_abort_message(s);
-			session_reset(s);
-			if (res == IO_TIMEOUT || res == IO_DEADLINE)
-				session_reply(s, res == IO_TIMEOUT ?
-				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
-			s->done = true;
-			s->end_reason = res == IO_EOF ? "lost in DATA" :
-			    res == IO_ERROR ? "read error in DATA" :
-			    "timeout in DATA";
-			log_reject("DATA", "-", s->end_reason);
-			return;
-		}
-		if (line_start && eol && len == 3 && memcmp(buf, ".\r\n",
-		    3) == 0)
-			break;
-		/* Only a CRLF starts a line: "\n.\r\n" does not end DATA. */
-		next_start = eol && ((len >= 2 && buf[len - 2] == '\r') ||
-		    (len == 1 && prev_cr));
-		prev_cr = !eol && buf[len - 1] == '\r';
-		if (line_start && buf[0] == '.') {	/* dot-stuffing */
-			p++;
-			len--;
-		}
-		if (msg_check_feed(s->check, p, len) == 0)
-			spool_write(s->tx, p, len);
-		line_start = next_start;
-	}
-	session_end_message(s, "DATA");
-}
-
-/* BDAT: read exactly the chunk, whatever we think of it (RFC 3030 2). */
-static void
-run_bdat(struct session *s, const struct smtp_cmd *c)
-{
-	char	 buf[8192], extra[64];
-	uint64_t size, left;
-	bool	 last;
-	enum reply_id refuse = REPLY_OK;
-
-	if (smtpcmd_bdat(c->arg, c->arglen, &size, &last) != SMTPCMD_OK) {
-		/* We cannot know how much to skip: the stream is lost. */
-		session_refuse(s, c->name, REPLY_BDAT_SYNTAX, "bad BDAT size");
-		s->end_reason = "bad BDAT";
-		return;
-	}
-	if (!s->esmtp)
-		refuse = REPLY_NOT_IMPLEMENTED;
-	else if (!s->in_bdat && (refuse = check_data(s)) == REPLY_OK) {
-		if ((refuse = session_begin_message(s)) == REPLY_OK)
-			s->in_bdat = true;
-	}
-	for (left = size; left > 0;) {
-		size_t	 got;
-		enum io_result res;
-
-		res = io_read(&s->io, buf, left < sizeof(buf) ?
-		    (size_t)left : sizeof(buf), &got);
-		if (res != IO_OK) {
-			session_reset(s);
-			if (res == IO_TIMEOUT || res == IO_DEADLINE)
-				session_reply(s, res == IO_TIMEOUT ?
-				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
-			s->done = true;
-			s->end_reason = "lost in BDAT";
-			log_reject("BDAT", "-", s->end_reason);
-			return;
-		}
-		left -= got;
-		if (refuse == REPLY_OK &&
-		    msg_check_feed(s->check, buf, got) == 0)
-			spool_write(s->tx, buf, got);
-	}
-	if (refuse != REPLY_OK) {
-		session_refuse(s, c->name, refuse, "BDAT refused");
-		if (s->in_bdat)
-			session_reset(s);
-		return;
-	}
-	if (last) {
-		session_end_message(s, "BDAT");
-		return;
-	}
-	if (s->check->flags & MSG_TOO_BIG) {
-		/* No point in more chunks (RFC 3030: the transaction fails). */
-		session_end_message(s, "BDAT");
-		return;
-	}
-	(void)snprintf(extra, sizeof(extra), "(%llu)",
-	    (unsigned long long)size);
-	session_reply_extra(s, REPLY_BDAT_OK, extra);
-}
-
 static void
 run_rset(struct session *s, const struct smtp_cmd *c)
 {
@@ -716,8 +637,8 @@ static const struct {
 	{ SMTP_VRFY, check_any, run_vrfy },
 	{ SMTP_EXPN, check_any, run_not_implemented },
 	{ SMTP_HELP, check_any, run_help },
-	{ SMTP_STARTTLS, check_any, run_not_implemented },
-	{ SMTP_AUTH, check_any, run_not_implemented },
+	{ SMTP_STARTTLS, check_any, run_starttls },
+	{ SMTP_AUTH, check_any, run_auth },
 	{ SMTP_HTTP, check_any, run_http },
 	{ SMTP_UNKNOWN, check_any, run_unknown },
 };
@@ -819,17 +740,44 @@ session_read_command(struct session *s, size_t *len)
 	return READ_COMMAND;
 }
 
+bool
+session_read_line(struct session *s, char *line, size_t max, size_t *len)
+{
+	size_t	 n = 0;
+
+	switch (session_read_command(s, &n)) {
+	case READ_COMMAND:
+		break;
+	case READ_ANSWERED:
+		return false;	/* a bad line ends the exchange */
+	case READ_END:
+		s->done = true;
+		return false;
+	}
+	if (n > max) {
+		session_refuse(s, "-", REPLY_LINE_TOO_LONG, "response too long");
+		return false;
+	}
+	memcpy(line, session_line, n);
+	explicit_bzero(session_line, n);	/* it may be a password */
+	*len = n;
+	return true;
+}
+
 void
 session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
     const char *client, unsigned port)
 {
-	struct session	 s;
-	struct spool_tx	 tx;
-	struct msg_check check;
+	/*
+	 * One session per process: static, so the large I/O buffers cost
+	 * nothing until they are used (no memset of untouched pages).
+	 */
+	static struct session s;
+	static struct spool_tx tx;
+	static struct msg_check check;
 	char		 line[512];
 	int64_t		 now = io_now_ms();
 
-	memset(&s, 0, sizeof(s));
 	s.conf = conf;
 	s.mode = mode;
 	s.tx = &tx;
@@ -847,6 +795,12 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 		session_reply(&s, REPLY_NOT_AVAILABLE);
 		(void)io_flush(&s.io);
 		log_disconnect("configuration", 0, 0, 0);
+		return;
+	}
+	if (mode == MODE_SUBMISSIONS && !session_tls_start(&s)) {
+		users_close(&s.users);
+		log_disconnect(s.end_reason ? s.end_reason : "tls failed", 0,
+		    0, (unsigned long long)(io_now_ms() - s.start_ms));
 		return;
 	}
 	(void)snprintf(line, sizeof(line), "220 %s ESMTP tambo",
@@ -869,6 +823,7 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 			session_dispatch(&s, session_line, len);
 	}
 	(void)io_flush(&s.io);
+	session_tls_end(&s);
 	session_reset(&s);
 	users_close(&s.users);
 	if (s.spool_ok)

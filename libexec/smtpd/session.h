@@ -14,9 +14,11 @@
 
 #include "conf.h"
 #include "io.h"
+#include "msg.h"
 #include "reply.h"
 #include "smtpcmd.h"
 #include "spool.h"
+#include "tls.h"
 #include "users.h"
 
 enum session_mode {
@@ -55,6 +57,17 @@ struct session {
 	struct spool_tx	*tx;
 	struct msg_check *check;
 
+	/* TLS (tlsconn.c) */
+	bool		 tls;
+	const struct tls_ops *tls_ops;
+	struct tls	*tls_conn;
+	char		 tls_desc[128];
+
+	/* AUTH (auth.c) */
+	bool		 authed;
+	char		 auth_user[ADDR_PATH_MAX + 1];
+	unsigned	 auth_failures;
+
 	unsigned	 errors;
 	unsigned	 messages;
 	bool		 done;
@@ -71,5 +84,47 @@ bool	session_mode_parse(const char *, enum session_mode *);
  */
 void	session_run(const struct conf *, enum session_mode, int rfd, int wfd,
 	    const char *client, unsigned port);
+
+/*
+ * Internal to smtpd: what session.c offers the files that implement
+ * commands (data.c, auth.c, tlsconn.c).
+ */
+
+/* Send a reply line as is (no CRLF in text). */
+void	session_write(struct session *, const char *text, size_t n);
+/* Send a reply from the table, with extra text after it (or NULL). */
+void	session_reply_extra(struct session *, enum reply_id, const char *);
+void	session_reply(struct session *, enum reply_id);
+/* Reply and log a refusal of cmd. */
+void	session_refuse(struct session *, const char *cmd, enum reply_id,
+	    const char *reason);
+/* "550 5.1.1" for logs. */
+const char *session_code(enum reply_id, char *out, size_t outsz);
+/* Forget the transaction (and abort a message being received). */
+void	session_reset(struct session *);
+void	session_abort_message(struct session *);
+/* Open the spool file with envelope and Received:; REPLY_OK or refusal. */
+enum reply_id session_begin_message(struct session *);
+/* Commit or refuse the message just received, and reply. */
+void	session_end_message(struct session *, const char *cmd);
+/* May DATA (or a first BDAT) run now? */
+enum reply_id check_data(struct session *);
+/*
+ * Read one line (up to max octets, CRLF removed) for a SASL exchange:
+ * false when the session must end.
+ */
+bool	session_read_line(struct session *, char *line, size_t max,
+	    size_t *len);
+
+void	run_data(struct session *, const struct smtp_cmd *);
+void	run_bdat(struct session *, const struct smtp_cmd *);
+void	run_auth(struct session *, const struct smtp_cmd *);
+void	run_starttls(struct session *, const struct smtp_cmd *);
+/* Is STARTTLS worth offering (a certificate folder exists)? */
+bool	session_tls_offered(const struct session *);
+/* Start TLS now (465, or after "220 Ready"); false: end the session. */
+bool	session_tls_start(struct session *);
+/* Tear TLS down at the end of the session. */
+void	session_tls_end(struct session *);
 
 #endif
