@@ -67,9 +67,14 @@ GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 PIC_CFLAGS := $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC $(GNUTLS_CFLAGS)
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
+# the TLS unit test is a GnuTLS client of the plugin
+TEST_LIBS_tls := $(GNUTLS_LIBS)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/fuzz/%-replay)
+
+# Objects are kept, so a second `make` has nothing to do.
+.SECONDARY:
 
 .PHONY: all check check-plain check-asan test run bench install clean deps \
 	fuzz analyze lint-man

@@ -154,6 +154,28 @@ s.sendmail("alice@example.test", ["x@gmail.example"], MSG)
 ok(len(queue()) == before + 1, "465: message queued")
 s.quit()
 
+# --- TLS session resumption across handler processes ----------------------
+def session_from(port, c, session=None):
+    t = c.wrap_socket(socket.create_connection(("127.0.0.1", port), 10),
+                      server_hostname="mx.example.test", session=session)
+    t.recv(4096)                  # the greeting: TLS 1.3 tickets arrive first
+    t.sendall(b"QUIT\r\n")
+    t.recv(4096)
+    reused, sess = t.session_reused, t.session
+    t.close()
+    return reused, sess
+
+
+resume_ctx = ctx()
+first_reused, sess = session_from(p465, resume_ctx)
+ok(not first_reused and sess is not None and sess.has_ticket,
+   "first session gets a ticket")
+again, _ = session_from(p465, resume_ctx, sess)
+ok(again, "second connection (a new handler process) resumes the session")
+ok(re.search(r"event=tls tls=\S+ .*resumed=1", log()) is not None,
+   "resumption logged", log()[-800:])
+
+
 # --- TLS versions and SNI -------------------------------------------------
 def handshake(port, starttls, sni, **kw):
     c = ssl.create_default_context(cafile=certdir + "/ca.pem")
