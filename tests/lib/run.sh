@@ -1,35 +1,64 @@
 #!/bin/sh
 # run.sh — `make run`: a tambo instance on loopback, in the foreground.
 #
-# The configuration, spool and logs live in build/run (made by `tambo
-# init` on first use and kept between runs).  Ctrl-C stops it.
+# The configuration, spool, certificates and logs live in build/run (made
+# on first use and kept between runs).  Ctrl-C stops it.
 set -eu
 B=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=$B/run
 PORT=${PORT:-2525}
+SUB=${SUB_PORT:-5870}
+SUBS=${SUBS_PORT:-4650}
 
 if [ ! -f "$DIR/tambo.conf" ]; then
 	"$B/bin/tambo" -C "$DIR" init example.test --hostname mx.example.test
 	echo demo-password | "$B/bin/tambo" -C "$DIR" user add \
 		demo@example.test --password-stdin
 fi
+if [ ! -d "$DIR/certs" ]; then
+	# A private test CA and certificates for mx.example.test (RSA and
+	# ECDSA): mail clients must trust $DIR/pki/ca.pem, or skip checks.
+	sh "$TOP/tests/lib/mkcerts.sh" "$DIR/pki"
+	cp -r "$DIR/pki/certs" "$DIR/certs"
+fi
+
+pids=""
+trap 'kill $pids 2>/dev/null; exit 0' INT TERM EXIT
+for spec in "$SUB submission" "$SUBS submissions"; do
+	set -- $spec
+	systemd-socket-activate -l "127.0.0.1:$1" -a --inetd \
+		"$B/libexec/tambo/smtpd" -C "$DIR" --mode "$2" 2>>"$DIR/log" &
+	pids="$pids $!"
+done
 
 cat <<TXT
 
-tambo is listening on 127.0.0.1:$PORT (port 25 mode: mail for example.test).
-Send it a message from another terminal:
+tambo is running on loopback (configuration, queue and log in $DIR):
 
-    swaks --server 127.0.0.1:$PORT --to demo@example.test --from you@example.org
+  127.0.0.1:$PORT   port-25 mode: mail from anywhere for example.test
+  127.0.0.1:$SUB   submission with STARTTLS and AUTH
+  127.0.0.1:$SUBS   submission over implicit TLS and AUTH
+  demo user: demo@example.test, password demo-password
 
-It lands in the queue:
+From another terminal:
 
-    $B/bin/tambo -C $DIR queue list
-    ls $DIR/spool/queue/
+  swaks --server 127.0.0.1:$PORT --to demo@example.test --from you@example.org
+  swaks --server 127.0.0.1:$SUB --tls --auth PLAIN \\
+        --auth-user demo@example.test --auth-password demo-password \\
+        --from demo@example.test --to friend@example.org
+  swaks --server 127.0.0.1:$SUBS --tlsc --auth PLAIN \\
+        --auth-user demo@example.test --auth-password demo-password \\
+        --from demo@example.test --to friend@example.org
 
-Users:   $B/bin/tambo -C $DIR user list   (demo@example.test, password demo-password)
-Logs:    below, one key=value line per event.  Ctrl-C stops tambo.
+What was accepted waits in the queue:
+
+  $B/bin/tambo -C $DIR queue list
+
+Log lines (one key=value line per event) follow; Ctrl-C stops tambo.
 
 TXT
-exec systemd-socket-activate -l "127.0.0.1:$PORT" -a --inetd \
-	"$B/libexec/tambo/smtpd" -C "$DIR" --mode mx
+tail -n 0 -f "$DIR/log" &
+pids="$pids $!"
+systemd-socket-activate -l "127.0.0.1:$PORT" -a --inetd \
+	"$B/libexec/tambo/smtpd" -C "$DIR" --mode mx 2>>"$DIR/log"
