@@ -116,6 +116,13 @@ enum reply_id check_data(struct session *);
 bool	session_read_line(struct session *, char *line, size_t max,
 	    size_t *len);
 
+/* Is AUTH offered now?  Which ESMTP parameters are accepted? */
+bool	session_auth_offered(const struct session *);
+unsigned session_extensions(const struct session *);
+
+void	run_helo(struct session *, const struct smtp_cmd *);
+void	run_mail(struct session *, const struct smtp_cmd *);
+void	run_rcpt(struct session *, const struct smtp_cmd *);
 void	run_data(struct session *, const struct smtp_cmd *);
 void	run_bdat(struct session *, const struct smtp_cmd *);
 void	run_auth(struct session *, const struct smtp_cmd *);
