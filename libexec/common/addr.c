@@ -409,7 +409,9 @@ addr_domain_normalize(const char *in, char *out, size_t outsz)
 	if (rc != IDN2_OK)
 		return false;
 	n = strlen(ascii);
-	if (n + 1 > outsz || addr_scan_domain(ascii, n, &dot) != n || dot) {
+	/* UTS#46 may map every character away (U+00AD, U+200B): nothing left */
+	if (n == 0 || n + 1 > outsz || addr_scan_domain(ascii, n, &dot) != n ||
+	    dot) {
 		addr_idn2_free(ascii);
 		return false;
 	}

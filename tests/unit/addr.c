@@ -466,6 +466,13 @@ test_normalize_misc(void)
 
 	ok(!addr_domain_normalize("example.com..", a, sizeof(a)),
 	    "normalize \"example.com..\" refused");
+	/* UTS#46 maps these to nothing: no domain is left (found by fuzzing) */
+	ok(!addr_domain_normalize("\xc2\xad", a, sizeof(a)),
+	    "normalize U+00AD alone refused");
+	ok(!addr_domain_normalize("\xe2\x80\x8b", a, sizeof(a)),
+	    "normalize U+200B alone refused");
+	ok(!addr_domain_normalize("a\xe3\x80\x82", a, sizeof(a)),
+	    "normalize a + U+3002 (a trailing dot after mapping) refused");
 
 	/*
 	 * An A-label must decode to a valid U-label (RFC 5891 5.4): xn--a is
