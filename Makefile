@@ -64,7 +64,8 @@ enqueue_LIBS :=
 TLS_SRC    := $(wildcard libexec/tls/*.c)
 TLS_PLUGIN := $(B)/libexec/tambo/tls.so
 GNUTLS_CFLAGS := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
-PIC_CFLAGS := $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC $(GNUTLS_CFLAGS)
+PIC_CFLAGS := $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC -fvisibility=hidden \
+	$(GNUTLS_CFLAGS)
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 # the TLS unit test is a GnuTLS client of the plugin
@@ -90,10 +91,17 @@ $(B)/obj-pic/%.o: %.c
 	@echo "  CC  $< (PIC)"
 	@$(CC) $(PIC_CFLAGS) -c -o $@ $<
 
+# DESIGN.md: no GnuTLS API newer than 3.7.3 (Ubuntu 22.04); the symbol
+# versions the plugin imports say which it uses.
 $(TLS_PLUGIN): $(TLS_SRC:%.c=$(B)/obj-pic/%.o)
 	@mkdir -p $(@D)
 	$(CC) -shared $(OPT) -Wl,-z,relro,-z,now -Wl,--as-needed -o $@ $^ \
 		$(GNUTLS_LIBS)
+	@if objdump -T $@ | grep -E 'GNUTLS_3_7_([4-9]|[1-9][0-9])|GNUTLS_3_([89]|[1-9][0-9])'; then \
+		echo "$@: uses GnuTLS API newer than 3.7.3" >&2; rm -f $@; exit 1; fi
+
+$(B)/obj/tests/unit/tls.o: ALL_CFLAGS += $(GNUTLS_CFLAGS)
+$(B)/tests/unit/tls: | $(TLS_PLUGIN)
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@

@@ -57,12 +57,12 @@ struct tls_server_params {
 	const char	*certs_dir;
 	/* Folders named hostname or hostname_SUFFIX are loaded first: their
 	 * certificates are the default when the client sends no SNI or one
-	 * that matches nothing.  Case does not matter. */
+	 * that matches nothing.  Case does not matter.  NULL: none. */
 	const char	*hostname;
 	/* STATE/tls-ticket.key, shared by all handlers, or NULL for no
 	 * session tickets (no resumption). */
 	const char	*ticket_key;
-	int		 min_version;	/* 12: TLS 1.2 and 1.3; 13: TLS 1.3 only */
+	int		 min_version;	/* 13: TLS 1.3 only; else 1.2 and 1.3 */
 	int		 timeout_ms;	/* the handshake, bye; <= 0: 60 s */
 };
 
@@ -121,9 +121,9 @@ struct tls_ops {
 
 	/*
 	 * After the handshake: "TLS1.3 TLS_AES_256_GCM_SHA384", the protocol
-	 * version and the IANA name of the cipher suite (RFC 8314 7.4's
-	 * "tls" Received clause takes the second word).  Always
-	 * NUL-terminated; "" before the handshake.
+	 * version and the IANA name of the cipher suite, for the log and the
+	 * Received: header (RFC 8314 4.3).  Always NUL-terminated; "" before
+	 * the handshake.
 	 */
 	void	(*describe)(struct tls *, char *out, size_t outsz);
 	/* Whether the session was resumed from a ticket. */
