@@ -249,12 +249,25 @@ users_password_hash(const struct users *u, const char *address, char *hash,
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
+		char	*h, *end;
+
 		while (*line == ' ' || *line == '\t')
 			line++;
-		if (strncasecmp(line, a.local, ll) != 0 || line[ll] != ':')
+		if (strncasecmp(line, a.local, ll) != 0)
 			continue;
-		if (strlen(line + ll + 1) < hashsz) {
-			memcpy(hash, line + ll + 1, strlen(line + ll + 1) + 1);
+		for (h = line + ll; *h == ' ' || *h == '\t'; h++)
+			;
+		if (*h++ != ':')
+			continue;
+		while (*h == ' ' || *h == '\t')
+			h++;
+		/* a file edited elsewhere may end its lines in CRLF */
+		end = h + strlen(h);
+		while (end > h && (end[-1] == '\r' || end[-1] == ' ' ||
+		    end[-1] == '\t'))
+			*--end = '\0';
+		if ((size_t)(end - h) < hashsz) {
+			memcpy(hash, h, (size_t)(end - h) + 1);
 			found = 1;
 		}
 	}

@@ -204,6 +204,10 @@ run_auth(struct session *s, const struct smtp_cmd *c)
 		    "AUTH before STARTTLS");
 		return;
 	}
+	if (!s->greeted) {
+		session_refuse(s, c->name, REPLY_NEED_HELO, "AUTH before EHLO");
+		return;
+	}
 	if (s->authed) {
 		session_refuse(s, c->name, REPLY_AUTH_ALREADY, "AUTH twice");
 		return;
@@ -235,6 +239,9 @@ run_auth(struct session *s, const struct smtp_cmd *c)
 		log_auth(s->client, mech, "-", "throttled");
 		session_reply(s, REPLY_AUTH_THROTTLED);
 		explicit_bzero(arg, sizeof(arg));
+		/* no free retries while refused: it ends the session too */
+		if (++s->auth_failures >= AUTH_SESSION_FAILURES)
+			session_reply(s, REPLY_TOO_MANY_ERRORS);
 		return;
 	}
 

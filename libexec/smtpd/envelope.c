@@ -162,7 +162,14 @@ session_rcpt_key(const struct session *s, const char *mailbox, char *key,
 		(void)snprintf(key, keysz, "%s", mailbox);
 		return;
 	}
-	users_canonical_local(s->conf, a.local, local, sizeof(local));
+	/*
+	 * Our own matching rules apply to our domains only: elsewhere
+	 * bob+lists@ and bob@ may well be different mailboxes.
+	 */
+	if (users_domain(&s->users, a.domain) != NULL)
+		users_canonical_local(s->conf, a.local, local, sizeof(local));
+	else
+		(void)snprintf(local, sizeof(local), "%s", a.local);
 	if ((size_t)snprintf(key, keysz, "%s@%s", local, dom) >= keysz)
 		(void)snprintf(key, keysz, "%s", mailbox);
 }
@@ -208,8 +215,8 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		memcpy(mailbox, r.to.mailbox, sizeof(mailbox));
 
 	id = session_rcpt_policy(s, &r.to);
-	log_rcpt(mailbox, session_code(id, code, sizeof(code)));
 	if (id != REPLY_RCPT_OK) {
+		log_rcpt(mailbox, session_code(id, code, sizeof(code)));
 		session_reply(s, id);
 		return;
 	}
@@ -240,6 +247,7 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		memcpy(nr->orcpt, r.orcpt, sizeof(nr->orcpt));
 		nr->state = SPOOL_RCPT_QUEUED;
 	}
+	log_rcpt(mailbox, session_code(REPLY_RCPT_OK, code, sizeof(code)));
 	session_reply(s, REPLY_RCPT_OK);
 }
 

@@ -562,7 +562,9 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 	if (conf == NULL || users_open(&s.users, conf) == -1) {
 		if (conf != NULL)
 			log_error("cannot read local domains", conf->dir, errno);
-		session_reply(&s, REPLY_NOT_AVAILABLE);
+		/* On 465 the client expects a TLS handshake, not text. */
+		if (mode != MODE_SUBMISSIONS)
+			session_reply(&s, REPLY_NOT_AVAILABLE);
 		(void)io_flush(&s.io);
 		log_disconnect("configuration", 0, 0, 0);
 		return;

@@ -34,7 +34,9 @@ session_tls_offered(const struct session *s)
 	    (d = opendir(path)) == NULL)
 		return false;
 	while (!any && (e = readdir(d)) != NULL)
-		any = e->d_name[0] != '.';
+		any = e->d_name[0] != '.' &&
+		    (e->d_type == DT_DIR || e->d_type == DT_LNK ||
+		    e->d_type == DT_UNKNOWN);
 	(void)closedir(d);
 	return any;
 }
@@ -78,7 +80,8 @@ session_tls_handshake(struct session *s)
 	char	 err[512];
 
 	if (s->tls_ops->handshake(s->tls_conn, err, sizeof(err)) == -1) {
-		log_reject("STARTTLS", "-", err);
+		log_reject(s->mode == MODE_SUBMISSIONS ? "TLS" : "STARTTLS",
+		    "-", err);
 		s->tls_ops->free(s->tls_conn);
 		s->tls_conn = NULL;
 		s->done = true;

@@ -106,6 +106,14 @@ refused = s.sendmail("Alice+lists@EXAMPLE.test", ["x@gmail.example"], MSG)
 ok(refused == {}, "own address with a suffix and other case accepted")
 refused = s.sendmail("", ["x@gmail.example"], MSG)
 ok(refused == {}, "null sender accepted")
+refused = s.sendmail("alice@example.test",
+                     ["bob@other.example", "bob+lists@other.example",
+                      "bob@OTHER.Example"], MSG)
+body = content(queue()[-1])
+ok(refused == {} and b"<bob@other.example>\n" in body and
+   b"<bob+lists@other.example>\n" in body and b"OTHER" not in body,
+   "foreign recipients: a suffix is another mailbox, case of the "
+   "domain part only is folded", body[:700])
 s.quit()
 
 # --- AUTH LOGIN, PLAIN without initial response, cancel, bad base64 -------
@@ -271,6 +279,9 @@ while f.readline()[3:4] == b"-":
 raw.sendall(b"STARTTLS\r\nRSET\r\n")   # RSET injected in plaintext
 ok(f.readline().startswith(b"220 2.0.0"), "STARTTLS: 220 2.0.0")
 t = ctx().wrap_socket(raw, server_hostname="mx.example.test")
+t.sendall(b"AUTH PLAIN " + plain("alice@example.test", "secret").encode() +
+          b"\r\n")
+ok(t.recv(4096).startswith(b"503 5.5.1"), "AUTH before EHLO (after STARTTLS): 503")
 t.sendall(b"NOOP\r\n")
 first = t.recv(4096)
 ok(first.startswith(b"250 2.0.0 Ok"), "injected RSET not answered inside TLS",

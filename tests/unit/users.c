@@ -56,7 +56,12 @@ make_tree(void)
 	writef("domains/" BUECHER "/users", "j\xc3\xb6rg:$y$j9T$salt$hash\n");
 	writef("domains/" BUECHER "/aliases", "*: alice@example.test\n");
 	mkdirf("domains/other.test");
-	writef("domains/other.test/users", "dave:$y$j9T$salt$hash\n");
+	writef("domains/other.test/users", "dave:$y$j9T$salt$hash\n"
+	    "erin:$y$j8T$crlf$hash\r\n"
+	    "  fay : $y$j8T$spaced$hash \n");
+	writef("domains/other.test/senders",
+	    "dave: info@other.test, *@sub.example, \n"
+	    "erin: *\n");
 	mkdirf("domains/zz-broken.test");
 	mkdirf("domains/zz-broken.test/users");	/* not a file */
 	mkdirf("domains/.hidden.test");
@@ -305,6 +310,44 @@ test_canonical(void)
 }
 
 static void
+test_password_and_senders(const struct users *u)
+{
+	char	 h[256];
+
+	is_int(users_password_hash(u, "dave@other.test", h, sizeof(h)), 1,
+	    "hash of dave");
+	is_str(h, "$y$j9T$salt$hash", "hash of dave, whole");
+	is_int(users_password_hash(u, "erin@OTHER.test", h, sizeof(h)), 1,
+	    "hash of erin (CRLF line)");
+	is_str(h, "$y$j8T$crlf$hash", "the CR is not part of the hash");
+	is_int(users_password_hash(u, "fay@other.test", h, sizeof(h)), 1,
+	    "hash of fay (blanks around the colon)");
+	is_str(h, "$y$j8T$spaced$hash", "blanks are not part of the hash");
+	is_int(users_password_hash(u, "nobody@other.test", h, sizeof(h)), 0,
+	    "no hash for an unknown user");
+	is_int(users_password_hash(u, "dave@elsewhere.example", h,
+	    sizeof(h)), 0, "no hash in a foreign domain");
+	is_int(users_password_hash(u, "dave@other.test", h, 8), 0,
+	    "a hash that does not fit is not half-copied");
+
+	is_int(users_may_send(u, "dave@other.test", ""), 1, "<> allowed");
+	is_int(users_may_send(u, "dave@other.test", "Dave+x@OTHER.test"), 1,
+	    "own address with case and suffix");
+	is_int(users_may_send(u, "dave@other.test", "info@other.test"), 1,
+	    "an address listed in senders");
+	is_int(users_may_send(u, "dave@other.test", "any@sub.example"), 1,
+	    "*@domain in senders");
+	is_int(users_may_send(u, "dave@other.test", "any@other.test"), 0,
+	    "another address of the domain");
+	is_int(users_may_send(u, "dave@other.test", "x@gmail.example"), 0,
+	    "someone else's domain");
+	is_int(users_may_send(u, "erin@other.test", "x@gmail.example"), 1,
+	    "* in senders");
+	is_int(users_may_send(u, "frank@example.test", "info@other.test"), 0,
+	    "senders of another domain do not apply");
+}
+
+static void
 test_file_has(void)
 {
 	char	 path[PATH_MAX];
@@ -340,6 +383,7 @@ main(void)
 		bail_out("users_open", strerror(errno));
 	test_domains(&u);
 	test_lookup(&u);
+	test_password_and_senders(&u);
 	users_close(&u);
 	test_postmaster();
 	test_drop();
