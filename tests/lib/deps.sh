@@ -11,6 +11,7 @@ libclang-rt-14-dev
 perl python3 procps iproute2 util-linux
 systemd systemd-container
 swaks postfix dnsmasq-base gnutls-bin
+sasl2-bin libsasl2-modules libsasl2-modules-db libsasl2-dev chasquid
 python3-dkim opendkim-tools libmail-dkim-perl python3-spf python3-aiosmtpd
 mandoc
 "
@@ -37,3 +38,18 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# chasquid is only a peer for the submission benchmark, run as a private
+# instance: its package enables a system service on ports 25/465/587.
+# Where systemd runs (PID 1), stop it again; disable it everywhere.
+case " $missing " in
+*" chasquid "*)
+	units="chasquid.service chasquid-smtp.socket chasquid-submission.socket
+	    chasquid-submission_tls.socket"
+	if [ -d /run/systemd/system ]; then
+		# shellcheck disable=SC2086
+		systemctl stop $units >/dev/null 2>&1 || :
+	fi
+	# shellcheck disable=SC2086
+	systemctl disable $units >/dev/null 2>&1 || :
+	;;
+esac
