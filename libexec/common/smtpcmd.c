@@ -340,7 +340,7 @@ struct smtpcmd_rcpt_ctx {
 	unsigned	 seen;
 };
 
-static enum smtpcmd_result
+enum smtpcmd_result
 smtpcmd_notify(const char *v, size_t n, unsigned *out)
 {
 	size_t	 i = 0;

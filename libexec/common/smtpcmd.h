@@ -124,6 +124,13 @@ enum smtpcmd_result smtpcmd_rcpt(const char *arg, size_t n, unsigned ext,
 enum smtpcmd_result smtpcmd_bdat(const char *arg, size_t n, uint64_t *size,
 	    bool *last);
 
+/*
+ * Parse a NOTIFY value ("NEVER", or a list of SUCCESS, FAILURE, DELAY;
+ * RFC 3461 4.1) into SMTP_NOTIFY_* bits; SMTPCMD_EPARAM when malformed.
+ * The spool's envelope reader uses it too.
+ */
+enum smtpcmd_result smtpcmd_notify(const char *v, size_t n, unsigned *out);
+
 /* True when s[0..n) is RFC 3461 xtext. */
 bool	smtpcmd_xtext_valid(const char *s, size_t n);
 

@@ -292,33 +292,14 @@ spool_abort(struct spool_tx *tx)
 
 /* --- reading ------------------------------------------------------------ */
 
+/* "-" (none given) or what RCPT's NOTIFY= accepts. */
 static int
 spool_notify_parse(const char *s, size_t n, unsigned *out)
 {
-	size_t	 i = 0;
-
 	*out = 0;
 	if (n == 1 && s[0] == '-')
 		return 0;
-	while (i < n) {
-		size_t	start = i;
-
-		while (i < n && s[i] != ',')
-			i++;
-		if (i - start == 5 && memcmp(s + start, "NEVER", 5) == 0)
-			*out |= SMTP_NOTIFY_NEVER;
-		else if (i - start == 7 && memcmp(s + start, "SUCCESS", 7) == 0)
-			*out |= SMTP_NOTIFY_SUCCESS;
-		else if (i - start == 7 && memcmp(s + start, "FAILURE", 7) == 0)
-			*out |= SMTP_NOTIFY_FAILURE;
-		else if (i - start == 5 && memcmp(s + start, "DELAY", 5) == 0)
-			*out |= SMTP_NOTIFY_DELAY;
-		else
-			return -1;
-		if (i < n)
-			i++;
-	}
-	return 0;
+	return smtpcmd_notify(s, n, out) == SMTPCMD_OK ? 0 : -1;
 }
 
 /* Copy value v[0..n) into dst[dstsz] if it fits. */

@@ -2,32 +2,15 @@
 """smtplib_client.py PORT CONFDIR — TAP checks with Python's smtplib."""
 import email.message
 import os
-import re
 import smtplib
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from taplib import Spool, done, ok  # noqa: E402
+
 port, conf = int(sys.argv[1]), sys.argv[2]
-n = fail = 0
-
-
-def ok(cond, name, diag=""):
-    global n, fail
-    n += 1
-    fail += not cond
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond and diag:
-        print("#   " + str(diag).replace("\n", "\n#   "))
-
-
-def queue():
-    q = conf + "/spool/queue"
-    return sorted(f for f in os.listdir(q) if re.fullmatch(r"[0-9A-F]{18}", f))
-
-
-def content(qid):
-    with open(conf + "/spool/queue/" + qid, "rb") as f:
-        return f.read()
-
+spool = Spool(conf)
+queue, content = spool.queue, spool.content
 
 s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.example")
 code, _ = s.ehlo()
@@ -111,5 +94,4 @@ ok(s.verify("alice")[0] == 252 and s.verify("nobody")[0] == 252,
 code, _ = s.quit()
 ok(code == 221, "QUIT 221")
 
-print("1..%d" % n)
-sys.exit(1 if fail else 0)
+done()
