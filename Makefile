@@ -44,21 +44,30 @@ IDN_LIBS     := $(shell $(PKG_CONFIG) --libs libidn2 2>/dev/null || echo -lidn2)
 CRYPT_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypt 2>/dev/null || echo -lcrypt)
 GNUTLS_LIBS  := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+RESOLV_LIBS  := -lresolv
 
 COMMON_SRC := $(wildcard libexec/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 COMMON_LIB := $(B)/obj/libtambo.a
 
-# program name -> its sources and libraries
-PROGS := $(B)/bin/tambo $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue
-tambo_SRC   := $(wildcard bin/tambo/*.c)
+# Programs: bin/NAME/*.c -> $(B)/bin/NAME, libexec/NAME/*.c ->
+# $(B)/libexec/tambo/NAME (libexec/common and libexec/tls are not programs).
+# NAME_LIBS: what each links besides the static library.
+BIN_NAMES     := $(notdir $(patsubst %/,%,$(dir $(wildcard bin/*/main.c))))
+LIBEXEC_NAMES := $(filter-out common tls,\
+	$(notdir $(patsubst %/,%,$(dir $(wildcard libexec/*/main.c)))))
+PROGS := $(BIN_NAMES:%=$(B)/bin/%) $(LIBEXEC_NAMES:%=$(B)/libexec/tambo/%)
 # libidn2 is loaded on first use (addr.c), GnuTLS with the TLS plugin
 # (tls.so): neither is linked into the per-connection handler.
-tambo_LIBS  := $(CRYPT_LIBS)
-smtpd_SRC   := $(wildcard libexec/smtpd/*.c)
-smtpd_LIBS  := $(CRYPT_LIBS)
-enqueue_SRC := $(wildcard libexec/enqueue/*.c)
-enqueue_LIBS :=
+tambo_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS)
+smtpd_LIBS    := $(CRYPT_LIBS)
+enqueue_LIBS  :=
+deliver_LIBS  := $(RESOLV_LIBS)
+remote_LIBS   := $(RESOLV_LIBS)
+sendmail_LIBS :=
+# dkimsign is a filter, not a per-connection handler: it links GnuTLS
+# (nettle underneath) for its hashes and signatures.
+dkimsign_LIBS := $(GNUTLS_LIBS)
 
 # The TLS plugin (tls.h): GnuTLS is loaded only by sessions that use TLS.
 TLS_SRC    := $(wildcard libexec/tls/*.c)
@@ -107,25 +116,23 @@ $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/bin/tambo: $(tambo_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(tambo_LIBS)
-
-$(B)/libexec/tambo/smtpd: $(smtpd_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(smtpd_LIBS)
-
-$(B)/libexec/tambo/enqueue: $(enqueue_SRC:%.c=$(B)/obj/%.o) $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(enqueue_LIBS)
+define prog_rule
+$(1): $$(patsubst %.c,$(B)/obj/%.o,$$(wildcard $(2)/*.c)) $(COMMON_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$($(3)_LIBS)
+endef
+$(foreach p,$(BIN_NAMES),$(eval $(call prog_rule,$(B)/bin/$(p),bin/$(p),$(p))))
+$(foreach p,$(LIBEXEC_NAMES),$(eval \
+	$(call prog_rule,$(B)/libexec/tambo/$(p),libexec/$(p),$(p))))
+$(B)/obj/libexec/dkimsign/%.o: ALL_CFLAGS += $(GNUTLS_CFLAGS)
 
 $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPT_LIBS) $(TEST_LIBS_$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPT_LIBS) $(RESOLV_LIBS) $(TEST_LIBS_$*)
 
 $(B)/tests/fuzz/%-replay: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz/replay.o $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IDN_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IDN_LIBS) $(RESOLV_LIBS)
 
 # --- set-up ---------------------------------------------------------------
 
@@ -180,9 +187,12 @@ install: $(PROGS) $(TLS_PLUGIN)
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/tambo
-	install -m 0755 $(B)/bin/tambo $(DESTDIR)$(BINDIR)/tambo
-	install -m 0755 $(B)/libexec/tambo/smtpd $(B)/libexec/tambo/enqueue \
+	install -m 0755 $(BIN_NAMES:%=$(B)/bin/%) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(LIBEXEC_NAMES:%=$(B)/libexec/tambo/%) \
 		$(DESTDIR)$(LIBEXECDIR)/
+	if [ -f $(B)/bin/sendmail ]; then \
+		ln -sf ../bin/sendmail $(DESTDIR)$(SBINDIR)/sendmail; \
+		ln -sf sendmail $(DESTDIR)$(BINDIR)/mailq; fi
 	install -m 0644 $(TLS_PLUGIN) $(DESTDIR)$(LIBEXECDIR)/tls.so
 	for u in units/*.socket units/*.service units/*.timer units/*.path; do \
 		[ -f "$$u" ] || continue; \

@@ -50,6 +50,60 @@ conf_defaults(struct conf *c)
 	c->tls_min_mx = 12;
 	c->tls_min_submission = 12;
 	c->suffix_separators[0] = '+';
+	c->queue_lifetime = 5 * 86400;
+	c->delay_warning = 0;
+	c->delivery_processes = 8;
+	c->destination_concurrency = 4;
+	c->connect_timeout = 30;
+	c->ip_preference = 6;
+}
+
+bool
+conf_duration(const char *s, uint64_t max, uint64_t *out)
+{
+	size_t	 n = strlen(s);
+	uint64_t mul = 1, v;
+
+	if (n > 1) {
+		switch (s[n - 1]) {
+		case 's': mul = 1; n--; break;
+		case 'm': mul = 60; n--; break;
+		case 'h': mul = 3600; n--; break;
+		case 'd': mul = 86400; n--; break;
+		case 'w': mul = 7 * 86400; n--; break;
+		default: break;
+		}
+	}
+	if (!num_parse(s, n, max, &v) || v > max / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+const struct conf_route *
+conf_route_find(const struct conf *c, const char *domain)
+{
+	const struct conf_route *star = NULL;
+	size_t	 i;
+
+	for (i = 0; i < c->nroutes; i++) {
+		if (strcmp(c->routes[i].domain, domain) == 0)
+			return &c->routes[i];
+		if (strcmp(c->routes[i].domain, "*") == 0)
+			star = &c->routes[i];
+	}
+	return star;
+}
+
+enum conf_tls
+conf_tls_find(const struct conf *c, const char *domain)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->ntls_policies; i++)
+		if (strcmp(c->tls_policies[i].domain, domain) == 0)
+			return c->tls_policies[i].tls;
+	return CONF_TLS_MAY;
 }
 
 static bool
@@ -200,6 +254,188 @@ conf_uint(struct conf_ctx *x, const char *key, const char *val,
 	return 0;
 }
 
+static bool
+conf_tls_word(const char *w, enum conf_tls *out)
+{
+	static const struct {
+		const char	*name;
+		enum conf_tls	 tls;
+	} words[] = {
+		{ "none", CONF_TLS_NONE }, { "may", CONF_TLS_MAY },
+		{ "encrypt", CONF_TLS_ENCRYPT }, { "verify", CONF_TLS_VERIFY },
+		{ "smtps", CONF_TLS_SMTPS },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(w, words[i].name) == 0) {
+			*out = words[i].tls;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * HOST[:PORT], [ADDRESS]:PORT or a bare IPv6 address in brackets; host
+ * gets the name or address without brackets.
+ */
+static bool
+conf_hostport(const char *w, char *host, size_t hostsz, uint16_t *port)
+{
+	const char *end, *colon;
+	uint64_t v;
+	size_t	 n;
+
+	*port = 0;
+	if (w[0] == '[') {
+		if ((end = strchr(w, ']')) == NULL)
+			return false;
+		n = (size_t)(end - w - 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			return false;
+		w++;
+	} else {
+		colon = strrchr(w, ':');
+		if (colon != NULL && strchr(w, ':') != colon)
+			return false;	/* an IPv6 address needs brackets */
+		n = colon ? (size_t)(colon - w) : strlen(w);
+	}
+	if (n == 0 || n >= hostsz)
+		return false;
+	memcpy(host, w, n);
+	host[n] = '\0';
+	if (colon != NULL) {
+		if (!num_parse_str(colon + 1, 65535, &v) || v == 0)
+			return false;
+		*port = (uint16_t)v;
+	}
+	return true;
+}
+
+static int
+conf_resolver_set(struct conf_ctx *x, const char *val)
+{
+	struct conf *c = x->c;
+	char	 buf[4096], *w, *save = NULL;
+
+	(void)snprintf(buf, sizeof(buf), "%s", val);
+	c->nresolvers = 0;
+	for (w = strtok_r(buf, " ,\t", &save); w != NULL;
+	    w = strtok_r(NULL, " ,\t", &save)) {
+		struct conf_resolver *r;
+
+		if (c->nresolvers == CONF_RESOLVERS_MAX) {
+			(void)snprintf(x->err, x->errsz,
+			    "resolver: at most %d servers", CONF_RESOLVERS_MAX);
+			return -1;
+		}
+		r = &c->resolvers[c->nresolvers];
+		if (!conf_hostport(w, r->addr, sizeof(r->addr), &r->port) ||
+		    strspn(r->addr, "0123456789abcdefABCDEF.:") !=
+		    strlen(r->addr)) {
+			(void)snprintf(x->err, x->errsz,
+			    "resolver: expected ADDRESS[:PORT] or "
+			    "[IPV6]:PORT: %s", w);
+			return -1;
+		}
+		if (r->port == 0)
+			r->port = 53;
+		c->nresolvers++;
+	}
+	return 0;
+}
+
+static int
+conf_domain_key(struct conf_ctx *x, const char *key, const char *rest,
+    bool star, char out[ADDR_DOMAIN_MAX + 1])
+{
+	while (conf_space(*rest))
+		rest++;
+	if (star && strcmp(rest, "*") == 0) {
+		memcpy(out, "*", 2);
+		return 0;
+	}
+	if (!addr_domain_normalize(rest, out, ADDR_DOMAIN_MAX + 1)) {
+		(void)snprintf(x->err, x->errsz, "%s: not a domain: %s", key,
+		    rest);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_route_set(struct conf_ctx *x, const char *key, const char *val)
+{
+	struct conf *c = x->c;
+	struct conf_route r;
+	char	 buf[4096], *w, *save = NULL;
+	size_t	 i;
+
+	memset(&r, 0, sizeof(r));
+	if (conf_domain_key(x, "route", key + 5, true, r.domain) == -1)
+		return -1;
+	(void)snprintf(buf, sizeof(buf), "%s", val);
+	w = strtok_r(buf, " \t", &save);
+	if (w == NULL || !conf_hostport(w, r.host, sizeof(r.host), &r.port)) {
+		(void)snprintf(x->err, x->errsz,
+		    "route: expected HOST[:PORT] [tls=...] [auth=FILE]");
+		return -1;
+	}
+	while ((w = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (strncmp(w, "tls=", 4) == 0 && conf_tls_word(w + 4, &r.tls))
+			continue;
+		if (strncmp(w, "auth=", 5) == 0 && w[5] != '\0') {
+			if (conf_path(x, r.auth, w + 5) == -1)
+				return -1;
+			continue;
+		}
+		(void)snprintf(x->err, x->errsz, "route: unknown option %s", w);
+		return -1;
+	}
+	/* Credentials never travel in plaintext. */
+	if (r.auth[0] != '\0' && r.tls < CONF_TLS_ENCRYPT)
+		r.tls = CONF_TLS_ENCRYPT;
+	for (i = 0; i < c->nroutes; i++)
+		if (strcmp(c->routes[i].domain, r.domain) == 0)
+			break;
+	if (i == CONF_ROUTES_MAX) {
+		(void)snprintf(x->err, x->errsz, "route: too many routes");
+		return -1;
+	}
+	c->routes[i] = r;
+	if (i == c->nroutes)
+		c->nroutes++;
+	return 0;
+}
+
+static int
+conf_tls_policy_set(struct conf_ctx *x, const char *key, const char *val)
+{
+	struct conf *c = x->c;
+	struct conf_tls_policy p;
+	size_t	 i;
+
+	if (conf_domain_key(x, "tls_policy", key + 10, false, p.domain) == -1)
+		return -1;
+	if (!conf_tls_word(val, &p.tls) || p.tls == CONF_TLS_SMTPS) {
+		(void)snprintf(x->err, x->errsz,
+		    "tls_policy: expected none, may, encrypt or verify");
+		return -1;
+	}
+	for (i = 0; i < c->ntls_policies; i++)
+		if (strcmp(c->tls_policies[i].domain, p.domain) == 0)
+			break;
+	if (i == CONF_TLS_POLICIES_MAX) {
+		(void)snprintf(x->err, x->errsz, "tls_policy: too many");
+		return -1;
+	}
+	c->tls_policies[i] = p;
+	if (i == c->ntls_policies)
+		c->ntls_policies++;
+	return 0;
+}
+
 static int
 conf_set(const char *key, const char *val, void *vctx)
 {
@@ -275,6 +511,63 @@ conf_set(const char *key, const char *val, void *vctx)
 			return -1;
 		}
 		memcpy(dst, val, strlen(val) + 1);
+	} else if (strcmp(key, "queue_lifetime") == 0 ||
+	    strcmp(key, "delay_warning") == 0) {
+		if (!conf_duration(val, 365 * 86400, &v) ||
+		    (key[0] == 'q' && v < 60)) {
+			(void)snprintf(x->err, x->errsz,
+			    "%s: expected a duration such as 5d, 4h or 300",
+			    key);
+			return -1;
+		}
+		*(key[0] == 'q' ? &c->queue_lifetime : &c->delay_warning) = v;
+	} else if (strcmp(key, "delivery_processes") == 0) {
+		if (conf_uint(x, key, val, 1, 256, &v) == -1)
+			return -1;
+		c->delivery_processes = (unsigned)v;
+	} else if (strcmp(key, "destination_concurrency") == 0) {
+		if (conf_uint(x, key, val, 1, 256, &v) == -1)
+			return -1;
+		c->destination_concurrency = (unsigned)v;
+	} else if (strcmp(key, "connect_timeout") == 0) {
+		if (conf_uint(x, key, val, 1, 600, &v) == -1)
+			return -1;
+		c->connect_timeout = (unsigned)v;
+	} else if (strcmp(key, "ip_preference") == 0) {
+		if (strcmp(val, "ipv6") == 0)
+			c->ip_preference = 6;
+		else if (strcmp(val, "ipv4") == 0)
+			c->ip_preference = 4;
+		else if (strcmp(val, "ipv6only") == 0)
+			c->ip_preference = -6;
+		else if (strcmp(val, "ipv4only") == 0)
+			c->ip_preference = -4;
+		else {
+			(void)snprintf(x->err, x->errsz, "ip_preference: "
+			    "expected ipv6, ipv4, ipv6only or ipv4only");
+			return -1;
+		}
+	} else if (strcmp(key, "srs_domain") == 0) {
+		if (val[0] != '\0' && !addr_domain_normalize(val,
+		    c->srs_domain, sizeof(c->srs_domain))) {
+			(void)snprintf(x->err, x->errsz,
+			    "srs_domain: not a domain name: %s", val);
+			return -1;
+		}
+	} else if (strcmp(key, "mailbox_command") == 0) {
+		if (strlen(val) >= sizeof(c->mailbox_command)) {
+			(void)snprintf(x->err, x->errsz,
+			    "mailbox_command: too long");
+			return -1;
+		}
+		memcpy(c->mailbox_command, val, strlen(val) + 1);
+	} else if (strcmp(key, "resolver") == 0) {
+		return conf_resolver_set(x, val);
+	} else if (strncmp(key, "route", 5) == 0 && conf_space(key[5])) {
+		return conf_route_set(x, key, val);
+	} else if (strncmp(key, "tls_policy", 10) == 0 &&
+	    conf_space(key[10])) {
+		return conf_tls_policy_set(x, key, val);
 	} else {
 		/* A later version's key, or a typo: say so, keep going. */
 		log_warn("unknown configuration key", key);

@@ -10,6 +10,7 @@
 #define TAMBO_CONF_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,46 @@
 
 #define CONF_DEFAULT_DIR	SYSCONFDIR "/tambo"
 #define CONF_FILE_MAX		(1024 * 1024)
+#define CONF_RESOLVERS_MAX	3	/* MAXNS of <resolv.h> */
+#define CONF_ROUTES_MAX		64
+#define CONF_TLS_POLICIES_MAX	64
+
+/* TLS for outgoing connections, weakest first (tls_policy, route tls=). */
+enum conf_tls {
+	CONF_TLS_DEFAULT = 0,	/* not set: the default for the destination */
+	CONF_TLS_NONE,		/* plaintext only (testing) */
+	CONF_TLS_MAY,		/* STARTTLS when offered, any certificate */
+	CONF_TLS_ENCRYPT,	/* STARTTLS required, any certificate */
+	CONF_TLS_VERIFY,	/* STARTTLS required, verified certificate */
+	CONF_TLS_SMTPS,		/* implicit TLS (port 465), verified */
+};
+
+/* A DNS server for resolver =: an IPv4 or IPv6 address and a port. */
+struct conf_resolver {
+	char		 addr[64];	/* numeric, no brackets */
+	uint16_t	 port;
+};
+
+/*
+ * route DOMAIN = HOST[:PORT] [tls=...] [auth=FILE]: mail for DOMAIN (or
+ * for every remote domain when DOMAIN is "*") goes to HOST instead of the
+ * domain's MX hosts.  HOST is a name (A/AAAA looked up, no MX) or an
+ * address in brackets.  auth= names a file holding "user:password" for
+ * AUTH PLAIN at the relay; auth is only ever sent over TLS.
+ */
+struct conf_route {
+	char		 domain[ADDR_DOMAIN_MAX + 1];	/* lower case, or "*" */
+	char		 host[ADDR_DOMAIN_MAX + 1];
+	uint16_t	 port;				/* 0: 25 */
+	enum conf_tls	 tls;
+	char		 auth[PATH_MAX];		/* "" for none */
+};
+
+/* tls_policy DOMAIN = may|encrypt|verify */
+struct conf_tls_policy {
+	char		 domain[ADDR_DOMAIN_MAX + 1];
+	enum conf_tls	 tls;
+};
 
 struct conf {
 	char		 dir[PATH_MAX];
@@ -35,6 +76,22 @@ struct conf {
 	int		 tls_min_submission;
 	char		 suffix_separators[16];
 	char		 drop_characters[16];
+
+	/* Delivery (tambo-deliver(8), tambo-remote(8)). */
+	uint64_t	 queue_lifetime;	/* seconds; then bounce */
+	uint64_t	 delay_warning;		/* seconds; 0: no warning */
+	unsigned	 delivery_processes;	/* remote processes at once */
+	unsigned	 destination_concurrency; /* per destination */
+	unsigned	 connect_timeout;	/* seconds */
+	int		 ip_preference;		/* 6: IPv6 first, 4, -6/-4 only */
+	char		 srs_domain[ADDR_DOMAIN_MAX + 1]; /* "": the alias's */
+	char		 mailbox_command[1024];	/* "": Maildir under state */
+	size_t		 nresolvers;
+	struct conf_resolver resolvers[CONF_RESOLVERS_MAX];
+	size_t		 nroutes;
+	struct conf_route routes[CONF_ROUTES_MAX];
+	size_t		 ntls_policies;
+	struct conf_tls_policy tls_policies[CONF_TLS_POLICIES_MAX];
 };
 
 /*
@@ -61,6 +118,19 @@ size_t	conf_parse(const char *text, size_t n, conf_fn fn, void *ctx);
  * file, a bad line, a bad value); a caller treats that as temporary.
  */
 int	conf_load(const char *dir, struct conf *, char *err, size_t errsz);
+
+/*
+ * The route for a domain (lower case, A-labels): an exact match, else the
+ * "*" route, else NULL (deliver to the domain's MX hosts).
+ */
+const struct conf_route *conf_route_find(const struct conf *,
+	    const char *domain);
+
+/* The TLS policy for a domain: tls_policy, else CONF_TLS_MAY. */
+enum conf_tls conf_tls_find(const struct conf *, const char *domain);
+
+/* Parse a duration: digits with an optional s, m, h, d or w suffix. */
+bool	conf_duration(const char *, uint64_t max, uint64_t *out);
 
 /*
  * Format a path into out[PATH_MAX]; -1 (errno ENAMETOOLONG) when it does

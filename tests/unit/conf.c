@@ -240,6 +240,19 @@ static const struct bad_case {
 	const char	*text;
 	const char	*want;	/* in the message */
 } bad_cases[] = {
+	{ "resolver = 127.0.0.1:0\n", "resolver" },
+	{ "resolver = dns.example\n", "resolver" },
+	{ "resolver = 1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4\n", "at most 3" },
+	{ "resolver = ::1:53\n", "resolver" },
+	{ "route example.com = \n", "route" },
+	{ "route bad..domain = relay.example\n", "not a domain" },
+	{ "route * = relay.example tls=sometimes\n", "unknown option" },
+	{ "route * = relay.example:99999\n", "route" },
+	{ "tls_policy example.com = smtps\n", "tls_policy" },
+	{ "queue_lifetime = 5x\n", "queue_lifetime" },
+	{ "queue_lifetime = 10\n", "queue_lifetime" },
+	{ "ip_preference = ipv5\n", "ip_preference" },
+	{ "delivery_processes = 0\n", "delivery_processes" },
 	{ "max_recipients = 0\n", "tambo.conf:1: max_recipients" },
 	{ "max_recipients = 10001\n", "tambo.conf:1: max_recipients" },
 	{ "max_recipients = abc\n", "max_recipients" },
@@ -289,6 +302,76 @@ test_load_bad(void)
 		    "refused %zu: message \"%s\" has \"%s\"", i, err,
 		    bad_cases[i].want);
 	}
+}
+
+static void
+test_delivery_keys(void)
+{
+	const struct conf_route *r;
+	struct conf c;
+	char	 err[512] = "";
+	uint64_t v;
+
+	write_conf("resolver = 127.0.0.1:5353, [::1]:53 10.0.0.1\n"
+	    "route example.net = [192.0.2.1]:2525 tls=none\n"
+	    "route Relay.Example = relay.example:587 auth=relay.auth\n"
+	    "route * = smtp.provider.example:465 tls=smtps auth=/etc/p\n"
+	    "route example.net = [2001:db8::1]\n"
+	    "tls_policy gmail.com = verify\n"
+	    "queue_lifetime = 2d\n"
+	    "delay_warning = 4h\n"
+	    "delivery_processes = 3\n"
+	    "destination_concurrency = 2\n"
+	    "ip_preference = ipv4only\n"
+	    "srs_domain = Fwd.Example\n"
+	    "mailbox_command = /usr/lib/dovecot/dovecot-lda -f \"$SENDER\"\n");
+	is_int(conf_load(dir, &c, err, sizeof(err)), 0, "delivery keys (%s)",
+	    err);
+	is_int(c.nresolvers, 3, "three resolvers");
+	is_str(c.resolvers[0].addr, "127.0.0.1", "resolver 1 address");
+	is_int(c.resolvers[0].port, 5353, "resolver 1 port");
+	is_str(c.resolvers[1].addr, "::1", "resolver 2 IPv6");
+	is_int(c.resolvers[1].port, 53, "resolver 2 port");
+	is_int(c.resolvers[2].port, 53, "resolver 3 default port");
+	is_int(c.nroutes, 3, "a repeated route replaces the first");
+	r = conf_route_find(&c, "example.net");
+	ok(r != NULL && strcmp(r->host, "2001:db8::1") == 0 && r->port == 0,
+	    "route: the later example.net line wins, brackets stripped");
+	r = conf_route_find(&c, "relay.example");
+	ok(r != NULL && r->port == 587 && r->tls == CONF_TLS_ENCRYPT &&
+	    strstr(r->auth, "/relay.auth") != NULL && r->auth[0] == '/',
+	    "route with auth: TLS required, relative path resolved");
+	r = conf_route_find(&c, "other.example");
+	ok(r != NULL && strcmp(r->domain, "*") == 0 &&
+	    r->tls == CONF_TLS_SMTPS && strcmp(r->auth, "/etc/p") == 0,
+	    "route *: the default");
+	is_int(conf_tls_find(&c, "gmail.com"), CONF_TLS_VERIFY, "tls_policy");
+	is_int(conf_tls_find(&c, "yahoo.com"), CONF_TLS_MAY,
+	    "tls_policy default: may");
+	is_int(c.queue_lifetime, 2 * 86400, "queue_lifetime 2d");
+	is_int(c.delay_warning, 4 * 3600, "delay_warning 4h");
+	is_int(c.delivery_processes, 3, "delivery_processes");
+	is_int(c.destination_concurrency, 2, "destination_concurrency");
+	is_int(c.ip_preference, -4, "ip_preference ipv4only");
+	is_str(c.srs_domain, "fwd.example", "srs_domain normalised");
+	ok(strstr(c.mailbox_command, "dovecot-lda") != NULL,
+	    "mailbox_command");
+
+	write_conf("");
+	is_int(conf_load(dir, &c, err, sizeof(err)), 0, "defaults");
+	is_int(c.queue_lifetime, 5 * 86400, "default queue_lifetime 5 days");
+	is_int(c.delay_warning, 0, "no delay warning by default");
+	is_int(c.ip_preference, 6, "IPv6 first by default");
+	ok(conf_route_find(&c, "example.com") == NULL, "no routes");
+	is_int(c.nresolvers, 0, "no resolvers: resolv.conf");
+
+	ok(conf_duration("90", 1000, &v) && v == 90, "duration: seconds");
+	ok(conf_duration("15m", 100000, &v) && v == 900, "duration: 15m");
+	ok(conf_duration("1w", 1000000, &v) && v == 604800, "duration: 1w");
+	ok(!conf_duration("2d", 1000, &v), "duration: over max");
+	ok(!conf_duration("d", 1000, &v), "duration: suffix alone");
+	ok(!conf_duration("", 1000, &v), "duration: empty");
+	ok(!conf_duration("-5m", 1000, &v), "duration: negative");
 }
 
 static void
@@ -391,6 +474,7 @@ main(void)
 	test_parse_long();
 	test_load();
 	test_load_bad();
+	test_delivery_keys();
 	test_load_long_dir();
 	test_dir();
 	test_pathf();
