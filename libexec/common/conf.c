@@ -55,6 +55,9 @@ conf_defaults(struct conf *c)
 	c->delivery_processes = 8;
 	c->destination_concurrency = 4;
 	c->connect_timeout = 30;
+	c->mx_port = 25;
+	(void)snprintf(c->local_socket, sizeof(c->local_socket),
+	    "/run/tambo/local.sock");
 	c->ip_preference = 6;
 }
 
@@ -533,6 +536,12 @@ conf_set(const char *key, const char *val, void *vctx)
 		if (conf_uint(x, key, val, 1, 600, &v) == -1)
 			return -1;
 		c->connect_timeout = (unsigned)v;
+	} else if (strcmp(key, "mx_port") == 0) {
+		if (conf_uint(x, key, val, 1, 65535, &v) == -1)
+			return -1;
+		c->mx_port = (uint16_t)v;
+	} else if (strcmp(key, "local_socket") == 0) {
+		return conf_path(x, c->local_socket, val);
 	} else if (strcmp(key, "ip_preference") == 0) {
 		if (strcmp(val, "ipv6") == 0)
 			c->ip_preference = 6;

@@ -83,6 +83,8 @@ struct conf {
 	unsigned	 delivery_processes;	/* remote processes at once */
 	unsigned	 destination_concurrency; /* per destination */
 	unsigned	 connect_timeout;	/* seconds */
+	uint16_t	 mx_port;		/* 25; other values for tests */
+	char		 local_socket[PATH_MAX];	/* sendmail's socket */
 	int		 ip_preference;		/* 6: IPv6 first, 4, -6/-4 only */
 	char		 srs_domain[ADDR_DOMAIN_MAX + 1]; /* "": the alias's */
 	char		 mailbox_command[1024];	/* "": Maildir under state */
