@@ -61,6 +61,7 @@ PROGS := $(BIN_NAMES:%=$(B)/bin/%) $(LIBEXEC_NAMES:%=$(B)/libexec/tambo/%)
 # (tls.so): neither is linked into the per-connection handler.
 tambo_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS)
 smtpd_LIBS    := $(CRYPT_LIBS)
+authd_LIBS    := $(CRYPT_LIBS)
 enqueue_LIBS  :=
 deliver_LIBS  := $(RESOLV_LIBS)
 remote_LIBS   := $(RESOLV_LIBS)

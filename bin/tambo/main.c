@@ -3,7 +3,8 @@
  *
  *   tambo [-C dir] init DOMAIN [--hostname NAME]
  *   tambo [-C dir] user add|del|list|passwd|authenticate ...
- *   tambo [-C dir] queue list
+ *   tambo [-C dir] dns records|check DOMAIN
+ *   tambo [-C dir] queue list|mailq|flush|show ID|delete ID|bounce ID
  *
  * See tambo(8).  main only finds the configuration directory and hands the
  * rest to the command's file.
@@ -37,7 +38,11 @@ usage(void)
 	    "       tambo [-C dir] user add|del|passwd|authenticate ADDRESS "
 	    "[--password-stdin]\n"
 	    "       tambo [-C dir] user list [DOMAIN]\n"
-	    "       tambo [-C dir] queue list\n", stderr);
+	    "       tambo [-C dir] dkim keygen DOMAIN [--selector S] "
+	    "[--type ed25519|rsa] [--bits N]\n"
+	    "       tambo [-C dir] dns records|check DOMAIN\n"
+	    "       tambo [-C dir] queue list|mailq|flush\n"
+	    "       tambo [-C dir] queue show|delete|bounce ID\n", stderr);
 	return EX_USAGE;
 }
 
@@ -62,10 +67,16 @@ main(int argc, char **argv)
 	if (i >= argc)
 		return usage();
 	dir = conf_dir(dir);
+	if (strcmp(argv[i], "dkim") == 0)
+		return cmd_dkim(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "dns") == 0)
+		return cmd_dns(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "init") == 0)
 		return cmd_init(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "queue") == 0)
 		return cmd_queue(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "srs") == 0)	/* not in the usage: tambo(8) */
+		return cmd_srs(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "user") == 0)
 		return cmd_user(dir, argc - i - 1, argv + i + 1);
 	return usage();

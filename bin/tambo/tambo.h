@@ -7,8 +7,11 @@
 #ifndef TAMBO_TAMBO_H
 #define TAMBO_TAMBO_H
 
+int	cmd_dkim(const char *dir, int argc, char **argv);
+int	cmd_dns(const char *dir, int argc, char **argv);
 int	cmd_init(const char *dir, int argc, char **argv);
 int	cmd_queue(const char *dir, int argc, char **argv);
+int	cmd_srs(const char *dir, int argc, char **argv);
 int	cmd_user(const char *dir, int argc, char **argv);
 
 /* Print "tambo: message" to stderr. */

@@ -1,6 +1,7 @@
 /*
  * conf.c — reading tambo.conf (see conf.h and tambo.conf(5)).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -58,6 +59,8 @@ conf_defaults(struct conf *c)
 	c->mx_port = 25;
 	(void)snprintf(c->local_socket, sizeof(c->local_socket),
 	    "/run/tambo/local.sock");
+	(void)snprintf(c->auth_socket, sizeof(c->auth_socket),
+	    "/run/tambo/auth.sock");
 	c->ip_preference = 6;
 }
 
@@ -350,6 +353,39 @@ conf_resolver_set(struct conf_ctx *x, const char *val)
 }
 
 static int
+conf_addresses_set(struct conf_ctx *x, const char *val)
+{
+	struct conf *c = x->c;
+	char	 buf[4096], *w, *save = NULL;
+	unsigned char bin[16];
+	int	 af;
+
+	(void)snprintf(buf, sizeof(buf), "%s", val);
+	c->naddresses = 0;
+	for (w = strtok_r(buf, " ,\t", &save); w != NULL;
+	    w = strtok_r(NULL, " ,\t", &save)) {
+		af = strchr(w, ':') != NULL ? AF_INET6 : AF_INET;
+		if (inet_pton(af, w, bin) != 1) {
+			(void)snprintf(x->err, x->errsz, "addresses: not an "
+			    "IPv4 or IPv6 address: %s", w);
+			return -1;
+		}
+		if (c->naddresses == CONF_ADDRESSES_MAX) {
+			(void)snprintf(x->err, x->errsz,
+			    "addresses: at most %d", CONF_ADDRESSES_MAX);
+			return -1;
+		}
+		if (inet_ntop(af, bin, c->addresses[c->naddresses],
+		    sizeof(c->addresses[0])) == NULL) {
+			(void)snprintf(x->err, x->errsz, "addresses: %s", w);
+			return -1;
+		}
+		c->naddresses++;
+	}
+	return 0;
+}
+
+static int
 conf_domain_key(struct conf_ctx *x, const char *key, const char *rest,
     bool star, char out[ADDR_DOMAIN_MAX + 1])
 {
@@ -542,6 +578,12 @@ conf_set(const char *key, const char *val, void *vctx)
 		c->mx_port = (uint16_t)v;
 	} else if (strcmp(key, "local_socket") == 0) {
 		return conf_path(x, c->local_socket, val);
+	} else if (strcmp(key, "auth_socket") == 0) {
+		if (val[0] == '\0') {
+			c->auth_socket[0] = '\0';
+			return 0;
+		}
+		return conf_path(x, c->auth_socket, val);
 	} else if (strcmp(key, "ip_preference") == 0) {
 		if (strcmp(val, "ipv6") == 0)
 			c->ip_preference = 6;
@@ -572,6 +614,8 @@ conf_set(const char *key, const char *val, void *vctx)
 		memcpy(c->mailbox_command, val, strlen(val) + 1);
 	} else if (strcmp(key, "resolver") == 0) {
 		return conf_resolver_set(x, val);
+	} else if (strcmp(key, "addresses") == 0) {
+		return conf_addresses_set(x, val);
 	} else if (strncmp(key, "route", 5) == 0 && conf_space(key[5])) {
 		return conf_route_set(x, key, val);
 	} else if (strncmp(key, "tls_policy", 10) == 0 &&

@@ -21,6 +21,7 @@
 #define CONF_RESOLVERS_MAX	3	/* MAXNS of <resolv.h> */
 #define CONF_ROUTES_MAX		64
 #define CONF_TLS_POLICIES_MAX	64
+#define CONF_ADDRESSES_MAX	16
 
 /* TLS for outgoing connections, weakest first (tls_policy, route tls=). */
 enum conf_tls {
@@ -85,11 +86,16 @@ struct conf {
 	unsigned	 connect_timeout;	/* seconds */
 	uint16_t	 mx_port;		/* 25; other values for tests */
 	char		 local_socket[PATH_MAX];	/* sendmail's socket */
+	char		 auth_socket[PATH_MAX];	/* authd's; "": none */
 	int		 ip_preference;		/* 6: IPv6 first, 4, -6/-4 only */
 	char		 srs_domain[ADDR_DOMAIN_MAX + 1]; /* "": the alias's */
 	char		 mailbox_command[1024];	/* "": Maildir under state */
 	size_t		 nresolvers;
 	struct conf_resolver resolvers[CONF_RESOLVERS_MAX];
+	/* addresses =: this host's public addresses, numeric, as inet_ntop
+	 * writes them (0: none set, tambo dns asks the interfaces) */
+	size_t		 naddresses;
+	char		 addresses[CONF_ADDRESSES_MAX][64];
 	size_t		 nroutes;
 	struct conf_route routes[CONF_ROUTES_MAX];
 	size_t		 ntls_policies;

@@ -33,12 +33,13 @@ log_set_queue_id(const char *id)
 void
 log_set_session(const char *sid)
 {
-	size_t n = strlen(sid);
+	size_t n = sid != NULL ? strlen(sid) : 0;
 
 	log_key = "sid";
 	if (n >= sizeof(log_sid))
 		n = sizeof(log_sid) - 1;
-	memcpy(log_sid, sid, n);
+	if (n > 0)
+		memcpy(log_sid, sid, n);
 	log_sid[n] = '\0';
 }
 
@@ -295,4 +296,69 @@ log_disconnect(const char *reason, unsigned messages, unsigned errors,
 	log_num(&l, "errors", errors);
 	log_num(&l, "ms", ms);
 	log_emit(&l);
+}
+
+void
+log_attempt(const char *relay, const char *error)
+{
+	struct logline l;
+
+	log_start(&l, LOG_NOTICE, "attempt");
+	log_str(&l, "relay", relay != NULL ? relay : "-");
+	log_str(&l, "error", error);
+	log_emit(&l);
+}
+
+void
+log_relay(const char *relay, const char *tls, const char *verified,
+    const char *why)
+{
+	struct logline l;
+
+	log_start(&l, LOG_INFO, "connect");
+	log_str(&l, "relay", relay);
+	log_str(&l, "tls", tls != NULL ? tls : "none");
+	if (verified != NULL)
+		log_str(&l, "verified", verified);
+	if (why != NULL && why[0] != '\0')
+		log_str(&l, "why", why);
+	log_emit(&l);
+}
+
+static void
+log_outcome(int prio, const char *event, const char *to, const char *relay,
+    int code, const char *dsn, const char *tls, const char *text)
+{
+	struct logline l;
+
+	log_start(&l, prio, event);
+	log_str(&l, "to", to);
+	log_str(&l, "relay", relay != NULL ? relay : "-");
+	log_num(&l, "code", code > 0 ? (unsigned long long)code : 0);
+	log_str(&l, "dsn", dsn);
+	if (tls != NULL)
+		log_str(&l, "tls", tls);
+	log_str(&l, "text", text);
+	log_emit(&l);
+}
+
+void
+log_delivered(const char *to, const char *relay, int code, const char *dsn,
+    const char *tls, const char *text)
+{
+	log_outcome(LOG_INFO, "delivered", to, relay, code, dsn, tls, text);
+}
+
+void
+log_deferred(const char *to, const char *relay, int code, const char *dsn,
+    const char *tls, const char *text)
+{
+	log_outcome(LOG_NOTICE, "deferred", to, relay, code, dsn, tls, text);
+}
+
+void
+log_bounced(const char *to, const char *relay, int code, const char *dsn,
+    const char *tls, const char *text)
+{
+	log_outcome(LOG_NOTICE, "bounced", to, relay, code, dsn, tls, text);
 }

@@ -28,7 +28,8 @@ struct logline {
 void	log_open(const char *program);
 /* Set the session id that leads every following line ("sid=..."). */
 void	log_set_session(const char *sid);
-/* Or the queue id, for work on one queued message ("id=..."). */
+/* Or the queue id, for work on one queued message ("id=...").  NULL
+ * (for either) clears it: lines then name the program. */
 void	log_set_queue_id(const char *id);
 
 void	log_start(struct logline *, int prio, const char *event);
@@ -55,5 +56,27 @@ void	log_queued(const char *id, const char *from, size_t nrcpt,
 	    unsigned long long size);
 void	log_disconnect(const char *reason, unsigned messages,
 	    unsigned errors, unsigned long long ms);
+
+/*
+ * Delivery events (remote, deliver).  relay is "HOST[ADDRESS]:PORT" or
+ * NULL when no server was reached; tls is "TLS1.3 TLS_AES_...", "none",
+ * or NULL when unknown.
+ */
+/* A connection attempt that failed: why, and the next step. */
+void	log_attempt(const char *relay, const char *error);
+/*
+ * A connection ready for mail: the TLS in use ("none" for plaintext) and
+ * whether the server's certificate verified ("yes", "no", or NULL
+ * without TLS) and, when not, why.
+ */
+void	log_relay(const char *relay, const char *tls, const char *verified,
+	    const char *why);
+/* A recipient's outcome: delivered, deferred (try again) or bounced. */
+void	log_delivered(const char *to, const char *relay, int code,
+	    const char *dsn, const char *tls, const char *text);
+void	log_deferred(const char *to, const char *relay, int code,
+	    const char *dsn, const char *tls, const char *text);
+void	log_bounced(const char *to, const char *relay, int code,
+	    const char *dsn, const char *tls, const char *text);
 
 #endif

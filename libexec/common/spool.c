@@ -181,6 +181,19 @@ spool_begin(struct spool *sp, struct spool_envelope *env, struct spool_tx *tx)
 	if (tx->fd == -1)
 		return -1;
 	memcpy(tx->id, env->id, sizeof(tx->id));
+	/* Root (an operator's enqueue or sendmail) writes files the
+	 * spool's owner, who runs the delivery, can read. */
+	if (geteuid() == 0) {
+		struct stat st;
+
+		if (fstat(sp->dirfd, &st) == -1 || (st.st_uid != 0 &&
+		    fchown(tx->fd, st.st_uid, st.st_gid) == -1)) {
+			saved = errno;
+			spool_abort(tx);
+			errno = saved;
+			return -1;
+		}
+	}
 	buf_init(&hdr, SPOOL_ENVELOPE_MAX);
 	if (spool_envelope_format(env, &hdr) == -1 ||
 	    buf_addc(&hdr, '\n') == -1) {

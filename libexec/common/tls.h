@@ -1,6 +1,9 @@
 /*
- * tls.h — the server side of TLS for the connection handler: STARTTLS on
- * ports 25 and 587 (RFC 3207), implicit TLS on 465 (RFC 8314).
+ * tls.h — TLS for tambo's programs: the server side for the connection
+ * handler, STARTTLS on ports 25 and 587 (RFC 3207) and implicit TLS on 465
+ * (RFC 8314); the client side for delivery (remote), STARTTLS to MX hosts
+ * and relays with the certificate checked against the system trust store
+ * (RFC 6125 names, RFC 7435 opportunistic security).
  *
  * GnuTLS costs a handler about 4.4 ms of start-up (PERFORMANCE.md), so it is
  * not linked into smtpd.  The TLS code is a plugin, tls.so, installed next
@@ -20,6 +23,12 @@
  *	... the SMTP dialogue through io ...
  *	ops->bye(t);  ops->free(t);
  *
+ * A client session is the same with client_new() in place of server_new()
+ * (after the server's "220 Ready to start TLS", or right after connect
+ * for implicit TLS); the handshake does not fail on a certificate that
+ * does not verify: verified() says afterwards whether it did and why not,
+ * and the caller's policy decides.
+ *
  * Errors: functions that take err/errsz fill it with one line of text
  * (NUL-terminated, truncated to fit) when they fail, and never exit or
  * abort on bad input, bad files or a hostile peer.  Credential trouble
@@ -38,8 +47,8 @@
 
 #include "io.h"
 
-/* Bumped whenever struct tls_ops or struct tls_server_params change. */
-#define TLS_ABI		1
+/* Bumped whenever struct tls_ops or the params structures change. */
+#define TLS_ABI		2
 
 /* The plugin's file name, looked for in the running program's directory. */
 #define TLS_PLUGIN	"tls.so"
@@ -62,6 +71,16 @@ struct tls_server_params {
 	/* STATE/tls-ticket.key, shared by all handlers, or NULL for no
 	 * session tickets (no resumption). */
 	const char	*ticket_key;
+	int		 min_version;	/* 13: TLS 1.3 only; else 1.2 and 1.3 */
+	int		 timeout_ms;	/* the handshake, bye; <= 0: 60 s */
+};
+
+struct tls_client_params {
+	/* A PEM file of trust anchors that replaces the system trust store
+	 * (tests, private relays); NULL: the system's.  The trust store is
+	 * loaded by the first client session of a process and kept for the
+	 * next ones (loading it costs more than a handshake). */
+	const char	*ca_file;
 	int		 min_version;	/* 13: TLS 1.3 only; else 1.2 and 1.3 */
 	int		 timeout_ms;	/* the handshake, bye; <= 0: 60 s */
 };
@@ -142,6 +161,27 @@ struct tls_ops {
 	/* Where the plugin logs credential trouble; set by tls_load(). */
 	void	(*set_log)(void (*log_error)(const char *what,
 		    const char *detail, int err));
+
+	/*
+	 * Set up a client session on fd (a connected socket; put in
+	 * non-blocking mode; no I/O done).  server_name is the name the
+	 * certificate must carry (the MX host or relay name, RFC 7672 and
+	 * RFC 6125 matching, wildcards in the left-most label only); it is
+	 * sent as SNI (RFC 6066) unless it is an IP address, which is then
+	 * matched against the certificate's IP addresses.  NULL with err
+	 * filled when the trust store or the session cannot be set up.
+	 */
+	struct tls *(*client_new)(const struct tls_client_params *, int fd,
+		    const char *server_name, char *err, size_t errsz);
+
+	/*
+	 * After a client handshake: whether the server's certificate chain
+	 * verified against the trust anchors and carries server_name.
+	 * When it did not, why (one line, "" when verified) is copied into
+	 * why[0..whysz).  false before the handshake and for a server
+	 * session.
+	 */
+	bool	(*verified)(struct tls *, char *why, size_t whysz);
 };
 
 /*

@@ -107,7 +107,8 @@ users_postmaster_domain(const struct users *u)
 }
 
 int
-users_file_has(const char *path, const char *key, char sep)
+users_file_get(const char *path, const char *key, char sep, char *out,
+    size_t outsz)
 {
 	char	*text, *line, *next;
 	size_t	 len, klen = strlen(key);
@@ -116,7 +117,7 @@ users_file_has(const char *path, const char *key, char sep)
 	if (conf_read_file(path, USERS_FILE_MAX, &text, &len) == -1)
 		return errno == ENOENT ? 0 : -1;
 	for (line = text; line != NULL && !found; line = next) {
-		char	*p, *end;
+		char	*p, *end, *val, *vend;
 
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -128,13 +129,36 @@ users_file_has(const char *path, const char *key, char sep)
 			continue;
 		if ((end = strchr(p, sep)) == NULL)
 			continue;
+		val = end + 1;
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 			end--;
-		if ((size_t)(end - p) == klen && strncasecmp(p, key, klen) == 0)
-			found = 1;
+		if ((size_t)(end - p) != klen || strncasecmp(p, key, klen) != 0)
+			continue;
+		found = 1;
+		if (out == NULL)
+			break;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		vend = val + strlen(val);
+		while (vend > val && (vend[-1] == ' ' || vend[-1] == '\t' ||
+		    vend[-1] == '\r'))
+			vend--;
+		if ((size_t)(vend - val) >= outsz) {
+			errno = ENAMETOOLONG;
+			found = -1;
+			break;
+		}
+		memcpy(out, val, (size_t)(vend - val));
+		out[vend - val] = '\0';
 	}
 	free(text);
 	return found;
+}
+
+int
+users_file_has(const char *path, const char *key, char sep)
+{
+	return users_file_get(path, key, sep, NULL, 0);
 }
 
 void
@@ -214,6 +238,66 @@ users_lookup(const struct users *u, const struct addr *a)
 		if ((r = users_file_has(path, "*", ':')) != 0)
 			return r < 0 ? USERS_TEMP : USERS_CATCHALL;
 	}
+	return USERS_UNKNOWN;
+}
+
+/* One key: the users file, then the aliases file. */
+static enum users_result
+users_resolve_key(const struct users *u, const struct users_domain *d,
+    const char *key, char *out, size_t outsz)
+{
+	char	 path[PATH_MAX];
+	int	 r;
+
+	if (conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
+	    d->dirname) == -1)
+		return USERS_TEMP;
+	if ((r = users_file_has(path, key, ':')) != 0) {
+		if (r < 0)
+			return USERS_TEMP;
+		(void)snprintf(out, outsz, "%s", key);
+		return USERS_USER;
+	}
+	if (conf_pathf(path, "%s/domains/%s/aliases", u->conf->dir,
+	    d->dirname) == -1)
+		return USERS_TEMP;
+	if ((r = users_file_get(path, key, ':', out, outsz)) != 0)
+		return r < 0 ? USERS_TEMP : USERS_ALIAS;
+	return USERS_UNKNOWN;
+}
+
+enum users_result
+users_resolve(const struct users *u, const struct addr *a, char *out,
+    size_t outsz, const struct users_domain **dom)
+{
+	const struct users_domain *d;
+	enum users_result res;
+	char	 canon[ADDR_LOCAL_MAX + 1], path[PATH_MAX];
+	int	 r;
+
+	*dom = NULL;
+	if (a->flags & ADDR_NODOMAIN) {
+		if ((d = users_postmaster_domain(u)) == NULL)
+			return USERS_NOT_LOCAL;
+	} else if ((a->flags & ADDR_LITERAL) ||
+	    (d = users_domain(u, a->domain)) == NULL)
+		return USERS_NOT_LOCAL;
+	*dom = d;
+	if ((res = users_resolve_key(u, d, a->local, out, outsz)) !=
+	    USERS_UNKNOWN)
+		return res;
+	users_canonical_local(u->conf, a->local, canon, sizeof(canon));
+	if (strcasecmp(canon, a->local) != 0 &&
+	    (res = users_resolve_key(u, d, canon, out, outsz)) !=
+	    USERS_UNKNOWN)
+		return res;
+	if (strcasecmp(a->local, "postmaster") == 0)
+		return USERS_POSTMASTER;
+	if (conf_pathf(path, "%s/domains/%s/aliases", u->conf->dir,
+	    d->dirname) == -1)
+		return USERS_TEMP;
+	if ((r = users_file_get(path, "*", ':', out, outsz)) != 0)
+		return r < 0 ? USERS_TEMP : USERS_CATCHALL;
 	return USERS_UNKNOWN;
 }
 

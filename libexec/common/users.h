@@ -89,6 +89,23 @@ int	users_password_hash(const struct users *, const char *address,
 int	users_may_send(const struct users *, const char *user,
 	    const char *from);
 
+/*
+ * Like users_file_has, and copy the value after sep (spaces trimmed) to
+ * out (when not NULL).  1, 0, or -1 (ENAMETOOLONG: did not fit).
+ */
+int	users_file_get(const char *path, const char *key, char sep,
+	    char *out, size_t outsz);
+
+/*
+ * Resolve a recipient one step, for delivery: USERS_USER (out: the user's
+ * key as found, lower case), USERS_ALIAS or USERS_CATCHALL (out: the
+ * alias's targets as written), USERS_POSTMASTER (no user, no alias),
+ * USERS_UNKNOWN, USERS_NOT_LOCAL or USERS_TEMP.  *dom is the local domain.
+ * The order is users_lookup's.
+ */
+enum users_result users_resolve(const struct users *, const struct addr *,
+	    char *out, size_t outsz, const struct users_domain **dom);
+
 /* Copy the local part for lookup: lower-case, drops, suffix cut. */
 void	users_canonical_local(const struct conf *, const char *local,
 	    char *out, size_t outsz);

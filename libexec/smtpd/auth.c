@@ -8,6 +8,12 @@
  * longer after each, then is refused for a while.  Each attempt is logged
  * with the client address on the line, for fail2ban.  Passwords are wiped
  * as soon as they are checked and never logged.
+ *
+ * The check itself is first asked of the password checker on auth_socket
+ * (tambo-authd(8), authc.h), which remembers recent successful logins so
+ * that a client connecting again does not pay the whole yescrypt cost;
+ * when it does not answer in time, or cannot tell, the handler checks the
+ * password itself.  Throttling and logging stay here either way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "authc.h"
 #include "b64.h"
 #include "log.h"
 #include "passwd.h"
@@ -158,6 +165,44 @@ auth_login(struct session *s, const char *initial, struct auth_creds *cr,
 	return REPLY_OK;
 }
 
+/*
+ * Ask authd: 1 right, 0 wrong, -1 no answer (the caller checks).  That
+ * authd is not there is logged once per process.
+ */
+static int
+auth_ask(const struct session *s, const struct auth_creds *cr)
+{
+	static bool logged;
+	struct logline l;
+	const char *why;
+
+	if (s->conf->auth_socket[0] == '\0' || cr->user[0] == '\0')
+		return -1;
+	switch (authc_check(s->conf->auth_socket, cr->user, cr->pass,
+	    s->client, AUTHC_TIMEOUT_MS)) {
+	case AUTHC_OK:
+		return 1;
+	case AUTHC_FAIL:
+		return 0;
+	case AUTHC_TEMP:
+		why = "authd could not check";
+		break;
+	case AUTHC_UNAVAILABLE:
+	default:
+		why = strerror(errno);
+		break;
+	}
+	if (!logged) {
+		log_start(&l, LOG_INFO, "authd-unavailable");
+		log_str(&l, "socket", s->conf->auth_socket);
+		log_str(&l, "error", why);
+		log_str(&l, "check", "in-process");
+		log_emit(&l);
+		logged = true;
+	}
+	return -1;
+}
+
 /* Check the password; 1 ok, 0 wrong, -1 our trouble. */
 static int
 auth_check(struct session *s, const struct auth_creds *cr)
@@ -165,6 +210,8 @@ auth_check(struct session *s, const struct auth_creds *cr)
 	char	 hash[PASSWD_HASH_MAX];
 	int	 found, r;
 
+	if ((r = auth_ask(s, cr)) >= 0)
+		return r;
 	found = users_password_hash(&s->users, cr->user, hash, sizeof(hash));
 	if (found < 0)
 		return -1;

@@ -1,16 +1,20 @@
 /*
  * envelope.c — the commands that build the envelope: EHLO/HELO (with the
  * extensions offered), MAIL and RCPT (RFC 5321 4.1.1.1-4.1.1.3), and the
- * policy behind them: who may relay (authenticated users only), which
- * recipients are ours (users.c), which senders a user owns.
+ * policy behind them: who may relay (authenticated and local users only),
+ * which recipients are ours (users.c), which senders a user owns (users.c;
+ * local.c for the local mode).  On port 25, bounces to SRS addresses are
+ * accepted only when they verify (srs.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "session.h"
+#include "srs.h"
 #include "poison.h"
 
 void
@@ -50,7 +54,8 @@ run_helo(struct session *s, const struct smtp_cmd *c)
 	session_write(s, "250-SMTPUTF8", 12);
 	session_write(s, "250-ENHANCEDSTATUSCODES", 23);
 	session_write(s, "250-CHUNKING", 12);
-	if (!s->tls && s->mode != MODE_SUBMISSIONS && session_tls_offered(s))
+	if (!s->tls && s->mode != MODE_SUBMISSIONS && s->mode != MODE_LOCAL &&
+	    session_tls_offered(s))
 		session_write(s, "250-STARTTLS", 12);
 	if (session_auth_offered(s))
 		session_write(s, "250-AUTH PLAIN LOGIN", 20);
@@ -101,6 +106,18 @@ run_mail(struct session *s, const struct smtp_cmd *c)
 		memset(&s->mail, 0, sizeof(s->mail));
 		return;
 	}
+	if (s->mode == MODE_LOCAL &&
+	    (id = session_local_sender(s, &s->mail.from)) != REPLY_OK) {
+		char	 who[SESSION_LOGIN_MAX + 32];
+
+		log_mail(s->mail.from.mailbox[0] ? s->mail.from.mailbox : "<>",
+		    session_code(id, code, sizeof(code)));
+		(void)snprintf(who, sizeof(who), "(local user %s)",
+		    s->peer_user[0] ? s->peer_user : "unknown");
+		session_reply_extra(s, id, who);
+		memset(&s->mail, 0, sizeof(s->mail));
+		return;
+	}
 	if (s->authed) {
 		int	 may = users_may_send(&s->users, s->auth_user,
 		    s->mail.from.mailbox);
@@ -121,16 +138,86 @@ run_mail(struct session *s, const struct smtp_cmd *c)
 	session_reply(s, REPLY_MAIL_OK);
 }
 
-/* Is this recipient acceptable here?  REPLY_RCPT_OK or the refusal. */
+/*
+ * The SRS key (srs.h), loaded at the session's first SRS recipient: a
+ * process serves one connection, so this is once per session.  1 loaded,
+ * -1 it could not be, 0 not yet.
+ */
+static struct srs session_srs;
+static int	 session_srs_state;
+
+/*
+ * On port 25, a recipient in one of our domains whose local part is SRS
+ * is a bounce to an address we made when forwarding (srs.h).  It is
+ * accepted if it verifies, whatever the users and aliases say, and
+ * refused otherwise, so that a catch-all does not take in forged bounces.
+ * *why gets the verdict for the log.  REPLY_COUNT for other recipients.
+ * "%" and "!" may be part of the original sender it encodes.
+ */
 static enum reply_id
-session_rcpt_policy(struct session *s, const struct addr *a)
+session_rcpt_srs(struct session *s, const struct addr *a, const char **why)
 {
+	enum srs_result r;
+	char	 orig[ADDR_PATH_MAX + 1];
+
+	if (s->mode != MODE_MX || (a->flags & ADDR_NODOMAIN) ||
+	    (a->flags & ADDR_RELAY_TRICKS & ~(ADDR_PERCENT | ADDR_BANG)) ||
+	    !srs_is_srs(a->local) || users_domain(&s->users, a->domain) == NULL)
+		return REPLY_COUNT;
+	if (session_srs_state == 0) {
+		session_srs_state = 1;
+		if (srs_load(&session_srs, s->conf->state) == -1) {
+			log_error("cannot load the SRS key", s->conf->state,
+			    errno);
+			session_srs_state = -1;
+		}
+	}
+	if (session_srs_state == -1) {
+		*why = "no key";
+		return REPLY_LOCAL_ERROR;
+	}
+	r = srs_verify(&session_srs, a->local, (int64_t)time(NULL), orig,
+	    sizeof(orig));
+	*why = srs_strerror(r);
+	return r == SRS_OK ? REPLY_RCPT_OK : REPLY_NO_SUCH_USER;
+}
+
+/* log_rcpt, with the SRS verdict when there is one. */
+static void
+session_log_rcpt(const char *to, const char *reply, const char *srs)
+{
+	struct logline l;
+
+	if (srs == NULL) {
+		log_rcpt(to, reply);
+		return;
+	}
+	log_start(&l, reply[0] == '2' ? LOG_INFO : LOG_NOTICE, "rcpt");
+	log_str(&l, "to", to);
+	log_str(&l, "reply", reply);
+	log_str(&l, "srs", srs);
+	log_emit(&l);
+}
+
+/*
+ * Is this recipient acceptable here?  REPLY_RCPT_OK or the refusal; *srs
+ * is set for an SRS recipient (session_rcpt_srs).
+ */
+static enum reply_id
+session_rcpt_policy(struct session *s, const struct addr *a,
+    const char **srs)
+{
+	enum reply_id id;
+
+	if ((id = session_rcpt_srs(s, a, srs)) != REPLY_COUNT)
+		return id;
 	if (a->flags & ADDR_RELAY_TRICKS)
 		return REPLY_ROUTING_DENIED;
 	switch (users_lookup(&s->users, a)) {
 	case USERS_NOT_LOCAL:
-		/* an authenticated user may send anywhere */
-		return s->authed ? REPLY_RCPT_OK : REPLY_RELAY_DENIED;
+		/* an authenticated or local user may send anywhere */
+		return s->authed || s->mode == MODE_LOCAL ? REPLY_RCPT_OK :
+		    REPLY_RELAY_DENIED;
 	case USERS_UNKNOWN:
 		return REPLY_NO_SUCH_USER;
 	case USERS_TEMP:
@@ -166,10 +253,18 @@ session_rcpt_key(const struct session *s, const char *mailbox, char *key,
 	 * Our own matching rules apply to our domains only: elsewhere
 	 * bob+lists@ and bob@ may well be different mailboxes.
 	 */
-	if (users_domain(&s->users, a.domain) != NULL)
-		users_canonical_local(s->conf, a.local, local, sizeof(local));
-	else
+	if (users_domain(&s->users, a.domain) == NULL)
 		(void)snprintf(local, sizeof(local), "%s", a.local);
+	else if (srs_is_srs(a.local)) {
+		/* each SRS address is its own sender: case only */
+		size_t	 i;
+
+		for (i = 0; a.local[i] != '\0'; i++)
+			local[i] = a.local[i] >= 'A' && a.local[i] <= 'Z' ?
+			    (char)(a.local[i] + 32) : a.local[i];
+		local[i] = '\0';
+	} else
+		users_canonical_local(s->conf, a.local, local, sizeof(local));
 	if ((size_t)snprintf(key, keysz, "%s@%s", local, dom) >= keysz)
 		(void)snprintf(key, keysz, "%s", mailbox);
 }
@@ -183,6 +278,7 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 	enum reply_id id;
 	char	 code[32], mailbox[ADDR_PATH_MAX + 1];
 	char	 key[ADDR_PATH_MAX + 1], other[ADDR_PATH_MAX + 1];
+	const char *srs = NULL;
 	size_t	 i;
 
 	s->rcpt_tried++;
@@ -214,9 +310,10 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 	} else
 		memcpy(mailbox, r.to.mailbox, sizeof(mailbox));
 
-	id = session_rcpt_policy(s, &r.to);
+	id = session_rcpt_policy(s, &r.to, &srs);
 	if (id != REPLY_RCPT_OK) {
-		log_rcpt(mailbox, session_code(id, code, sizeof(code)));
+		session_log_rcpt(mailbox, session_code(id, code, sizeof(code)),
+		    srs);
 		session_reply(s, id);
 		return;
 	}
@@ -247,7 +344,8 @@ run_rcpt(struct session *s, const struct smtp_cmd *c)
 		memcpy(nr->orcpt, r.orcpt, sizeof(nr->orcpt));
 		nr->state = SPOOL_RCPT_QUEUED;
 	}
-	log_rcpt(mailbox, session_code(REPLY_RCPT_OK, code, sizeof(code)));
+	session_log_rcpt(mailbox, session_code(REPLY_RCPT_OK, code,
+	    sizeof(code)), srs);
 	session_reply(s, REPLY_RCPT_OK);
 }
 

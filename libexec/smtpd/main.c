@@ -4,8 +4,9 @@
  *   smtpd [-C dir] --mode mx|submission|submissions|local
  *
  * The connection is fd 3 when systemd's LISTEN_PID/LISTEN_FDS say so
- * (Accept=yes), else fd 0 and 1 (inetd, StandardInput=socket).  main wires
- * the modules together; the dialogue is in session.c.
+ * (Accept=yes), else fd 0 and 1 (inetd, StandardInput=socket); in the
+ * local mode it is a Unix socket whose peer credentials name the user.
+ * main wires the modules together; the dialogue is in session.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -70,11 +71,6 @@ main(int argc, char **argv)
 	}
 	if (!have_mode)
 		usage();
-	if (mode == MODE_LOCAL) {
-		(void)fprintf(stderr, "smtpd: --mode local is not available "
-		    "yet\n");
-		return EX_UNAVAILABLE;
-	}
 
 	(void)umask(077);
 	(void)signal(SIGPIPE, SIG_IGN);

@@ -10,6 +10,9 @@
  * What it leaves to others: parsing (smtpcmd.c, addr.c), content checks
  * (msg.c), durability (spool.c), who is local (users.c).
  *
+ * The local mode (local.c) differs in who may do what: no TLS, no AUTH,
+ * the peer named by its credentials, any recipient, its own senders.
+ *
  * Invariants: a message is acknowledged with 250 only after spool_commit
  * succeeded; any other end of DATA/BDAT aborts the spool transaction, so
  * nothing half-received is ever queued.
@@ -208,6 +211,8 @@ session_begin_message(struct session *s)
 	    session_protocol(s));
 	if (s->authed)
 		memcpy(env.auth, s->auth_user, sizeof(env.auth));
+	else if (s->mode == MODE_LOCAL)
+		(void)snprintf(env.auth, sizeof(env.auth), "%s", s->peer_user);
 	memcpy(env.from, s->mail.from.mailbox, sizeof(env.from));
 	env.body = s->mail.body;
 	env.ret = s->mail.ret;
@@ -233,7 +238,8 @@ session_begin_message(struct session *s)
 	tr.tls = s->tls ? s->tls_desc : NULL;
 	tr.when = env.arrival;
 	buf_init(&hdr, 4096);
-	if (msg_received(&tr, &hdr) == -1) {
+	if (msg_received(&tr, &hdr) == -1 || (s->mode == MODE_LOCAL &&
+	    session_local_received(s, &hdr) == -1)) {
 		buf_free(&hdr);
 		session_abort_message(s);
 		return REPLY_LOCAL_ERROR;
@@ -567,6 +573,14 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 			session_reply(&s, REPLY_NOT_AVAILABLE);
 		(void)io_flush(&s.io);
 		log_disconnect("configuration", 0, 0, 0);
+		return;
+	}
+	/* The local mode serves only peers the kernel can name. */
+	if (mode == MODE_LOCAL && !session_local_identify(&s, rfd)) {
+		session_reply(&s, REPLY_NOT_AVAILABLE);
+		(void)io_flush(&s.io);
+		users_close(&s.users);
+		log_disconnect("no peer credentials", 0, 0, 0);
 		return;
 	}
 	if (mode == MODE_SUBMISSIONS && !session_tls_start(&s)) {

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "io.h"
@@ -27,6 +28,9 @@ enum session_mode {
 	MODE_SUBMISSIONS,	/* 465 */
 	MODE_LOCAL,		/* unix socket, for sendmail */
 };
+
+/* The longest login name kept; a longer one is no mailbox's local part. */
+#define SESSION_LOGIN_MAX	ADDR_LOCAL_MAX
 
 struct session {
 	const struct conf *conf;
@@ -67,6 +71,11 @@ struct session {
 	bool		 authed;
 	char		 auth_user[ADDR_PATH_MAX + 1];
 	unsigned	 auth_failures;
+
+	/* the local mode's peer (local.c) */
+	uid_t		 peer_uid;
+	bool		 peer_privileged;	/* any sender, <> too */
+	char		 peer_user[SESSION_LOGIN_MAX + 1];	/* "" if none */
 
 	unsigned	 errors;
 	unsigned	 messages;
@@ -133,5 +142,20 @@ bool	session_tls_offered(const struct session *);
 bool	session_tls_start(struct session *);
 /* Tear TLS down at the end of the session. */
 void	session_tls_end(struct session *);
+
+/*
+ * The local mode (local.c).  Identify the peer of the Unix socket fd from
+ * its SO_PEERCRED credentials and log it; false (logged) when the fd is not
+ * a Unix socket or the credentials cannot be read.
+ */
+bool	session_local_identify(struct session *, int fd);
+/* May the local peer use this envelope sender?  REPLY_OK or the refusal. */
+enum reply_id session_local_sender(struct session *, const struct addr *);
+/*
+ * Put "from local user NAME (uid N)" into the Received: field that
+ * msg_received wrote into hdr (which holds that field only).  -1 when
+ * hdr is full.
+ */
+int	session_local_received(const struct session *, struct buf *hdr);
 
 #endif

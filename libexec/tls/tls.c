@@ -1,6 +1,6 @@
 /*
- * tls.c — the TLS plugin's sessions: GnuTLS server side over a
- * non-blocking socket, exported as tambo_tls_ops (see tls.h, the
+ * tls.c — the TLS plugin's sessions: GnuTLS server and client sides over
+ * a non-blocking socket, exported as tambo_tls_ops (see tls.h, the
  * contract).  Loaded by tls_load() (libexec/common/tlsload.c) only when a
  * session needs TLS, so plain sessions never map GnuTLS.
  *
@@ -12,9 +12,20 @@
  * exchange and AEAD ciphers only, the server's order of preference;
  * renegotiation refused; no client certificates asked for.  Everything
  * is freed and key material wiped on every path.
+ *
+ * The client side (delivery to MX hosts, RFC 3207 and RFC 7435) takes
+ * GnuTLS's NORMAL set for TLS 1.2 and 1.3: an old cipher is still better
+ * than the plaintext an opportunistic client would fall back to.  The
+ * certificate is checked after the handshake, not during it
+ * (gnutls_certificate_verify_peers3 with the server name, RFC 6125), so
+ * that a policy that does not require verification can go on and log
+ * the result.  The trust store is loaded once per process and shared by
+ * its client sessions.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,7 +52,10 @@
 	":+AES-128-CCM:+AES-256-CCM:-MAC-ALL:+AEAD" \
 	":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%%SERVER_PRECEDENCE"
 
+#define PRIO_CLIENT	"NORMAL:-VERS-ALL:+VERS-TLS1.3%s"
+
 #define SNI_MAX		253
+#define WHY_MAX		256
 
 struct tls {
 	gnutls_session_t		 s;
@@ -52,7 +66,16 @@ struct tls {
 	bool				 done;	/* handshake finished */
 	int				 last;	/* last GnuTLS error */
 	char				 sni[SNI_MAX + 1];
+	/* client sessions */
+	bool				 client;
+	bool				 verified;
+	char				 name[SNI_MAX + 1]; /* to verify */
+	char				 why[WHY_MAX];
 };
+
+/* The client trust anchors, loaded once (see tls_client_creds). */
+static gnutls_certificate_credentials_t tlsp_client_creds;
+static char tlsp_client_ca[PATH_MAX];	/* "" for the system's */
 
 static void (*tlsp_log)(const char *, const char *, int);
 
@@ -307,6 +330,38 @@ tls_keep_sni(struct tls *t)
 	t->sni[len] = '\0';
 }
 
+/* A client's verdict on the server's certificate, kept in t. */
+static void
+tls_check_peer(struct tls *t)
+{
+	gnutls_datum_t	 out = { NULL, 0 };
+	unsigned	 status = 0;
+	int		 r;
+
+	t->verified = false;
+	t->why[0] = '\0';
+	r = gnutls_certificate_verify_peers3(t->s, t->name, &status);
+	if (r < 0) {
+		(void)snprintf(t->why, sizeof(t->why), "%s",
+		    gnutls_strerror(r));
+		return;
+	}
+	if (status == 0) {
+		t->verified = true;
+		return;
+	}
+	if (gnutls_certificate_verification_status_print(status,
+	    gnutls_certificate_type_get(t->s), &out, 0) < 0 ||
+	    out.data == NULL) {
+		(void)snprintf(t->why, sizeof(t->why), "not verified "
+		    "(status 0x%x)", status);
+		return;
+	}
+	(void)snprintf(t->why, sizeof(t->why), "%.*s", (int)out.size,
+	    (const char *)out.data);
+	gnutls_free(out.data);
+}
+
 static int
 tls_handshake(struct tls *t, char *err, size_t errsz)
 {
@@ -333,7 +388,8 @@ tls_handshake(struct tls *t, char *err, size_t errsz)
 			continue;	/* a warning alert, say */
 		if (r == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 			(void)snprintf(err, errsz,
-			    "tls handshake: client sent alert: %s",
+			    "tls handshake: %s sent alert: %s",
+			    t->client ? "server" : "client",
 			    gnutls_alert_get_name(gnutls_alert_get(t->s)));
 		} else if (r == GNUTLS_E_PREMATURE_TERMINATION ||
 		    r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR) {
@@ -347,7 +403,10 @@ tls_handshake(struct tls *t, char *err, size_t errsz)
 	}
 	t->done = true;
 	t->last = 0;
-	tls_keep_sni(t);
+	if (t->client)
+		tls_check_peer(t);
+	else
+		tls_keep_sni(t);
 	return 0;
 }
 
@@ -525,6 +584,141 @@ tls_bye(struct tls *t)
 	}
 }
 
+/*
+ * The trust anchors for client sessions: ca_file's, or the system's.  The
+ * first set loaded is kept for the life of the process; a session that
+ * asks for another gets its own, in *own, freed with the session.
+ */
+static gnutls_certificate_credentials_t
+tls_client_creds(const char *ca_file, gnutls_certificate_credentials_t *own,
+    char *err, size_t errsz)
+{
+	gnutls_certificate_credentials_t c;
+	const char *want = ca_file != NULL ? ca_file : "";
+	int	 r;
+
+	*own = NULL;
+	if (tlsp_client_creds != NULL && strcmp(tlsp_client_ca, want) == 0)
+		return tlsp_client_creds;
+	if ((r = gnutls_certificate_allocate_credentials(&c)) < 0) {
+		seterr(err, errsz, "tls credentials", r);
+		return NULL;
+	}
+	if (ca_file != NULL)
+		r = gnutls_certificate_set_x509_trust_file(c, ca_file,
+		    GNUTLS_X509_FMT_PEM);
+	else
+		r = gnutls_certificate_set_x509_system_trust(c);
+	if (r < 0) {
+		(void)snprintf(err, errsz, "tls trust anchors %s: %s",
+		    ca_file != NULL ? ca_file : "(system)", gnutls_strerror(r));
+		gnutls_certificate_free_credentials(c);
+		return NULL;
+	}
+	if (r == 0)
+		tlsp_log_error("tls trust anchors", ca_file != NULL ? ca_file :
+		    "system trust store: no certificate", 0);
+	if (tlsp_client_creds == NULL &&
+	    strlen(want) < sizeof(tlsp_client_ca)) {
+		tlsp_client_creds = c;
+		(void)snprintf(tlsp_client_ca, sizeof(tlsp_client_ca), "%s",
+		    want);
+		return c;
+	}
+	*own = c;
+	return c;
+}
+
+static bool
+is_ip(const char *s)
+{
+	unsigned char	 a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static struct tls *
+tls_client_new(const struct tls_client_params *p, int fd,
+    const char *server_name, char *err, size_t errsz)
+{
+	gnutls_certificate_credentials_t creds;
+	struct tls	*t;
+	char		 prio[sizeof(PRIO_CLIENT) + 32];
+	const char	*errpos = NULL;
+	size_t		 n;
+	int		 fl, r;
+
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	n = server_name != NULL ? strlen(server_name) : 0;
+	if (n == 0 || n > SNI_MAX) {
+		(void)snprintf(err, errsz, "tls: bad server name");
+		return NULL;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		(void)snprintf(err, errsz, "tls: %s", strerror(errno));
+		return NULL;
+	}
+	t->client = true;
+	t->fd = fd;
+	t->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 60 * 1000;
+	memcpy(t->name, server_name, n + 1);
+	if ((creds = tls_client_creds(p->ca_file, &t->creds, err, errsz)) ==
+	    NULL)
+		goto fail;
+	(void)snprintf(prio, sizeof(prio), PRIO_CLIENT,
+	    p->min_version >= 13 ? "" : ":+VERS-TLS1.2");
+	if ((r = gnutls_priority_init(&t->prio, prio, &errpos)) < 0) {
+		t->prio = NULL;
+		seterr(err, errsz, "tls priorities", r);
+		goto fail;
+	}
+	if ((r = gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL)) < 0) {
+		t->s = NULL;
+		seterr(err, errsz, "tls session", r);
+		goto fail;
+	}
+	if ((r = gnutls_priority_set(t->s, t->prio)) < 0) {
+		seterr(err, errsz, "tls priorities", r);
+		goto fail;
+	}
+	if ((r = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE,
+	    creds)) < 0) {
+		seterr(err, errsz, "tls credentials", r);
+		goto fail;
+	}
+	/* RFC 6066 3: no IP addresses in SNI */
+	if (!is_ip(t->name) && (r = gnutls_server_name_set(t->s,
+	    GNUTLS_NAME_DNS, t->name, n)) < 0) {
+		seterr(err, errsz, "tls server name", r);
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)) {
+		(void)snprintf(err, errsz, "tls: fd %d: %s", fd,
+		    strerror(errno));
+		goto fail;
+	}
+	gnutls_transport_set_int(t->s, fd);
+	return t;
+fail:
+	tls_free(t);
+	return NULL;
+}
+
+static bool
+tls_verified(struct tls *t, char *why, size_t whysz)
+{
+	bool	 ok = t->client && t->done && t->verified;
+
+	if (why != NULL && whysz > 0)
+		(void)snprintf(why, whysz, "%s", ok ? "" :
+		    !t->client ? "not a client session" :
+		    !t->done ? "no handshake" : t->why);
+	return ok;
+}
+
 TLSP_EXPORT const struct tls_ops tambo_tls_ops = {
 	.abi = TLS_ABI,
 	.server_new = tls_server_new,
@@ -541,4 +735,6 @@ TLSP_EXPORT const struct tls_ops tambo_tls_ops = {
 	.bye = tls_bye,
 	.free = tls_free,
 	.set_log = tls_set_log,
+	.client_new = tls_client_new,
+	.verified = tls_verified,
 };

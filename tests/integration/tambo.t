@@ -174,7 +174,7 @@ T frobnicate >/dev/null 2>&1
 tap_is "$?" 64 "unknown command exits 64 (EX_USAGE)"
 T user frob a@example.test </dev/null >/dev/null 2>&1
 tap_is "$?" 64 "unknown user verb exits 64"
-T queue flush >/dev/null 2>&1
+T queue frob >/dev/null 2>&1
 tap_is "$?" 64 "unknown queue verb exits 64"
 "$B/bin/tambo" >/dev/null 2>&1
 tap_is "$?" 64 "no command exits 64"

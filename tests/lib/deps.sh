@@ -10,10 +10,11 @@ libgnutls28-dev libsystemd-dev libidn2-dev libcrypt-dev
 libclang-rt-14-dev
 perl python3 procps iproute2 util-linux
 systemd systemd-container
-swaks postfix dnsmasq-base gnutls-bin
+swaks libio-socket-inet6-perl postfix dnsmasq-base gnutls-bin
 sasl2-bin libsasl2-modules libsasl2-modules-db libsasl2-dev chasquid
-python3-dkim opendkim-tools libmail-dkim-perl python3-spf python3-aiosmtpd
-mandoc
+python3-dkim opendkim-tools libmail-dkim-perl libnet-dns-perl python3-spf
+python3-dnspython python3-aiosmtpd time
+mandoc openssl
 "
 
 missing=""

@@ -27,6 +27,10 @@ Every expectation is one TAP test.  Script lines:
   ENV: KEY=VALUE            environment for smtpd (before any C:)
   ARGS: --flag ...          extra smtpd arguments
   WAIT                      wait for the handler to exit (then LOG: lines)
+  TAMBO: NAME args...       run `tambo -C CONFDIR args...` (the tambo of the
+                            same build); ${NAME} in the lines after it
+                            stands for the first line it printed (escaped
+                            for the regex lines S:, SALL:, LOG:, QFILE: ...)
 """
 import glob
 import os
@@ -147,6 +151,7 @@ def run(smtpd, confdir, script):
             tap(False, "%s: handler exits" % title)
 
     prev_key, last = None, ([], None)
+    names = {}
     for ln in lines:
         if not ln.strip() or ln.startswith("#"):
             continue
@@ -154,6 +159,10 @@ def run(smtpd, confdir, script):
             prev_key = None
         key, _, val = ln.partition(":") if ":" in ln.split(" ")[0] else (ln, "", "")
         val = val[1:] if val.startswith(" ") else val
+        rx = key in ("S", "SALL", "LOG", "NOLOG", "QFILE", "NOQFILE")
+        val = re.sub(r"\$\{([A-Z][A-Z0-9_]*)\}",
+                     lambda m: (re.escape if rx else str)(
+                         names.get(m.group(1), m.group(0))), val)
         if key == "ENV":
             k, _, v = val.partition("=")
             env[k] = v
@@ -170,6 +179,17 @@ def run(smtpd, confdir, script):
                 "%s: queue file %s %s" % (title, "has" if key == "QFILE"
                                           else "lacks", val),
                 "\n----\n".join(texts)[:3000])
+        elif key == "TAMBO":
+            name, _, rest = val.partition(" ")
+            tambo = os.path.join(os.path.dirname(smtpd), "..", "..", "bin",
+                                 "tambo")
+            p = subprocess.run([tambo, "-C", confdir] + rest.split(),
+                               capture_output=True, env=env)
+            out = p.stdout.decode("utf-8", "replace").splitlines()
+            if p.returncode != 0 or not out:
+                tap(False, "%s: tambo %s" % (title, rest),
+                    p.stderr.decode("utf-8", "replace"))
+            names[name] = out[0] if out else ""
         elif key == "ARGS":
             args += val.split()
         elif key == "C":

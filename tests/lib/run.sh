@@ -10,11 +10,20 @@ DIR=$B/run
 PORT=${PORT:-2525}
 SUB=${SUB_PORT:-5870}
 SUBS=${SUBS_PORT:-4650}
+# The demo never sends to the Internet: every remote domain is routed to
+# a local smtp-sink that files what it receives under $DIR/outbox.
+OUT=${OUT_PORT:-2526}
 
 if [ ! -f "$DIR/tambo.conf" ]; then
 	"$B/bin/tambo" -C "$DIR" init example.test --hostname mx.example.test
 	echo demo-password | "$B/bin/tambo" -C "$DIR" user add \
 		demo@example.test --password-stdin
+	printf '\n# make run: remote mail goes to a local stand-in for the Internet.\nroute * = [127.0.0.1]:%s tls=may\n' \
+		"$OUT" >> "$DIR/tambo.conf"
+	if "$B/bin/tambo" -C "$DIR" dkim keygen example.test >/dev/null 2>&1
+	then
+		echo "DKIM keys made under $DIR/domains/example.test/dkim/"
+	fi
 fi
 if [ ! -d "$DIR/certs" ]; then
 	# A private test CA and certificates for mx.example.test (RSA and
@@ -25,6 +34,16 @@ fi
 
 pids=""
 trap 'kill $pids 2>/dev/null; exit 0' INT TERM EXIT
+mkdir -p "$DIR/outbox"
+chmod 777 "$DIR/outbox"
+/usr/sbin/smtp-sink -u nobody -R / \
+	-d "$(cd "$DIR" && pwd)/outbox/%Y%m%d%H%M%S." \
+	"127.0.0.1:$OUT" 100 2>>"$DIR/log" &
+pids="$pids $!"
+# The delivery runner, as tambo-deliver.timer and .path would start it.
+(while :; do "$B/libexec/tambo/deliver" -C "$DIR" 2>>"$DIR/log"; sleep 1
+done) &
+pids="$pids $!"
 for spec in "$SUB submission" "$SUBS submissions"; do
 	set -- $spec
 	systemd-socket-activate -l "127.0.0.1:$1" -a --inetd \
@@ -51,9 +70,12 @@ From another terminal:
         --auth-user demo@example.test --auth-password demo-password \\
         --from demo@example.test --to friend@example.org
 
-What was accepted waits in the queue:
+The delivery runner runs every second: mail for example.test lands in
+$DIR/state/mail/example.test/demo/new/; mail for anywhere else is
+DKIM-signed and handed to a local smtp-sink standing in for the Internet,
+which files it under $DIR/outbox/.  Mail still waiting:
 
-  $B/bin/tambo -C $DIR queue list
+  $B/bin/tambo -C $DIR queue mailq
 
 Log lines (one key=value line per event) follow; Ctrl-C stops tambo.
 
