@@ -20,6 +20,8 @@ if [ ! -f "$DIR/tambo.conf" ]; then
 		demo@example.test --password-stdin
 	printf '\n# make run: remote mail goes to a local stand-in for the Internet.\nroute * = [127.0.0.1]:%s tls=may\n' \
 		"$OUT" >> "$DIR/tambo.conf"
+	printf 'auth_socket = auth.sock\nlocal_socket = local.sock\n' \
+		>> "$DIR/tambo.conf"
 	if "$B/bin/tambo" -C "$DIR" dkim keygen example.test >/dev/null 2>&1
 	then
 		echo "DKIM keys made under $DIR/domains/example.test/dkim/"
@@ -36,9 +38,18 @@ pids=""
 trap 'kill $pids 2>/dev/null; exit 0' INT TERM EXIT
 mkdir -p "$DIR/outbox"
 chmod 777 "$DIR/outbox"
-/usr/sbin/smtp-sink -u nobody -R / \
+/usr/sbin/smtp-sink -u "$(id -un)" -R / \
 	-d "$(cd "$DIR" && pwd)/outbox/%Y%m%d%H%M%S." \
 	"127.0.0.1:$OUT" 100 2>>"$DIR/log" &
+pids="$pids $!"
+# The password checker and the local socket for sendmail, as
+# tambo-auth.socket and tambo-local.socket would serve them.
+rm -f "$DIR/auth.sock" "$DIR/local.sock"
+systemd-socket-activate -l "$DIR/auth.sock" \
+	"$B/libexec/tambo/authd" -C "$DIR" --idle 0 2>>"$DIR/log" &
+pids="$pids $!"
+systemd-socket-activate -l "$DIR/local.sock" -a --inetd \
+	"$B/libexec/tambo/smtpd" -C "$DIR" --mode local 2>>"$DIR/log" &
 pids="$pids $!"
 # The delivery runner, as tambo-deliver.timer and .path would start it.
 (while :; do "$B/libexec/tambo/deliver" -C "$DIR" 2>>"$DIR/log"; sleep 1
@@ -69,6 +80,8 @@ From another terminal:
   swaks --server 127.0.0.1:$SUBS --tlsc --auth PLAIN \\
         --auth-user demo@example.test --auth-password demo-password \\
         --from demo@example.test --to friend@example.org
+  printf 'Subject: hi\\n\\nfrom a script\\n' |
+        TAMBO_CONFIG_DIR=$DIR $B/bin/sendmail friend@example.org
 
 The delivery runner runs every second: mail for example.test lands in
 $DIR/state/mail/example.test/demo/new/; mail for anywhere else is

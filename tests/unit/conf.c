@@ -324,7 +324,9 @@ test_delivery_keys(void)
 	    "destination_concurrency = 2\n"
 	    "ip_preference = ipv4only\n"
 	    "srs_domain = Fwd.Example\n"
-	    "mailbox_command = /usr/lib/dovecot/dovecot-lda -f \"$SENDER\"\n");
+	    "mailbox_command = /usr/lib/dovecot/dovecot-lda -f \"$SENDER\"\n"
+	    "auth_socket = run/auth.sock\n"
+	    "addresses = 192.0.2.1, 2001:db8::1\n");
 	is_int(conf_load(dir, &c, err, sizeof(err)), 0, "delivery keys (%s)",
 	    err);
 	is_int(c.nresolvers, 3, "three resolvers");
@@ -356,6 +358,12 @@ test_delivery_keys(void)
 	is_str(c.srs_domain, "fwd.example", "srs_domain normalised");
 	ok(strstr(c.mailbox_command, "dovecot-lda") != NULL,
 	    "mailbox_command");
+	ok(c.auth_socket[0] == '/' &&
+	    strstr(c.auth_socket, "/run/auth.sock") != NULL,
+	    "auth_socket: relative path resolved (%s)", c.auth_socket);
+	is_int(c.naddresses, 2, "two addresses");
+	is_str(c.addresses[0], "192.0.2.1", "address 1");
+	is_str(c.addresses[1], "2001:db8::1", "address 2");
 
 	write_conf("");
 	is_int(conf_load(dir, &c, err, sizeof(err)), 0, "defaults");
@@ -364,6 +372,10 @@ test_delivery_keys(void)
 	is_int(c.ip_preference, 6, "IPv6 first by default");
 	ok(conf_route_find(&c, "example.com") == NULL, "no routes");
 	is_int(c.nresolvers, 0, "no resolvers: resolv.conf");
+	is_str(c.auth_socket, "/run/tambo/auth.sock", "default auth_socket");
+	is_str(c.local_socket, "/run/tambo/local.sock", "default local_socket");
+	is_int(c.mx_port, 25, "default mx_port");
+	is_int(c.naddresses, 0, "no addresses: from the interfaces");
 
 	ok(conf_duration("90", 1000, &v) && v == 90, "duration: seconds");
 	ok(conf_duration("15m", 100000, &v) && v == 900, "duration: 15m");
