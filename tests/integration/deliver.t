@@ -239,6 +239,34 @@ else
 fi
 sink_clear
 
+# --- the author's DKIM signature survives forwarding ------------------------
+if [ -x "$B/libexec/tambo/dkimsign" ]; then
+	"$B/libexec/tambo/dkimsign" --keygen ed25519 "$tmp/author.key" 2>/dev/null
+	printf 'From: author@sender.test\nTo: anything@forward.test\nSubject: authored\nDate: Mon, 23 Nov 2026 12:00:00 +0000\nMessage-ID: <authored@sender.test>\n\nsigned by the author\n' |
+		"$B/libexec/tambo/dkimsign" -d sender.test -s a -k "$tmp/author.key" > "$tmp/authored" 2>/dev/null
+	enq author@sender.test anything@forward.test < "$tmp/authored" >/dev/null
+	run
+	f=$(grep -l '^Subject: authored' "$tmp"/sink/* | head -1)
+	tap_is "$(grep -c '^DKIM-Signature:' "$f")" 1 "forwarded mail is not signed again as its author's domain"
+	v=$(/usr/bin/python3 - "$f" "$B/libexec/tambo/dkimsign" "$tmp/author.key" <<'PY'
+import sys, subprocess, dkim
+lines = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").split(b"\n")
+while lines and lines[0].startswith(b"X-"):
+    lines.pop(0)
+msg = b"\r\n".join(lines)
+def dnsfunc(name, timeout=5):
+    return subprocess.run([sys.argv[2], "--public-key", sys.argv[3]],
+                          capture_output=True).stdout.strip()
+print(dkim.verify(msg, dnsfunc=dnsfunc))
+PY
+)
+	tap_is "$v" True "the author's DKIM signature still verifies after forwarding"
+	sink_clear
+else
+	tap_ok 0 "# SKIP no dkimsign"
+	tap_ok 0 "# SKIP no dkimsign"
+fi
+
 # --- a bounce to the SRS address goes back to the original sender ---------
 srsrcpt=$srs
 id=$(printf 'From: MAILER-DAEMON@gmail.test\nSubject: bounce\n\nreturned\n' |
