@@ -231,20 +231,27 @@ struct conf_ctx {
 	size_t		 errsz;
 };
 
+/* A path into dst[dstsz], relative ones resolved against the directory. */
 static int
-conf_path(struct conf_ctx *x, char *dst, const char *val)
+conf_path_n(struct conf_ctx *x, char *dst, size_t dstsz, const char *val)
 {
 	int	n;
 
 	if (val[0] == '/')
-		n = snprintf(dst, PATH_MAX, "%s", val);
+		n = snprintf(dst, dstsz, "%s", val);
 	else
-		n = snprintf(dst, PATH_MAX, "%s/%s", x->c->dir, val);
-	if (n < 0 || n >= PATH_MAX) {
+		n = snprintf(dst, dstsz, "%s/%s", x->c->dir, val);
+	if (n < 0 || (size_t)n >= dstsz) {
 		(void)snprintf(x->err, x->errsz, "path too long: %s", val);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+conf_path(struct conf_ctx *x, char *dst, const char *val)
+{
+	return conf_path_n(x, dst, PATH_MAX, val);
 }
 
 static int
@@ -425,7 +432,8 @@ conf_route_set(struct conf_ctx *x, const char *key, const char *val)
 		if (strncmp(w, "tls=", 4) == 0 && conf_tls_word(w + 4, &r.tls))
 			continue;
 		if (strncmp(w, "auth=", 5) == 0 && w[5] != '\0') {
-			if (conf_path(x, r.auth, w + 5) == -1)
+			if (conf_path_n(x, r.auth, sizeof(r.auth),
+			    w + 5) == -1)
 				return -1;
 			continue;
 		}

@@ -20,6 +20,7 @@
 #define CONF_FILE_MAX		(1024 * 1024)
 #define CONF_RESOLVERS_MAX	3	/* MAXNS of <resolv.h> */
 #define CONF_ROUTES_MAX		64
+#define CONF_ROUTE_AUTH_MAX	512	/* a route's auth= file path */
 #define CONF_TLS_POLICIES_MAX	64
 #define CONF_ADDRESSES_MAX	16
 
@@ -51,7 +52,9 @@ struct conf_route {
 	char		 host[ADDR_DOMAIN_MAX + 1];
 	uint16_t	 port;				/* 0: 25 */
 	enum conf_tls	 tls;
-	char		 auth[PATH_MAX];		/* "" for none */
+	/* "" for none.  Not PATH_MAX: struct conf is on every handler's
+	 * stack and 64 routes of PATH_MAX cost it page faults. */
+	char		 auth[CONF_ROUTE_AUTH_MAX];
 };
 
 /* tls_policy DOMAIN = may|encrypt|verify */

@@ -37,107 +37,19 @@
 # shellcheck disable=SC2016,SC2317
 
 set -u
+# shellcheck source-path=SCRIPTDIR source=../lib/nspawn.sh
+. "$(dirname "$0")/../lib/nspawn.sh"
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-B=${TAMBO_BUILD:-$TOP/build}
-NAME=tambo-t$$
-PLAN=34
-EXPOSURE_MAX=2.0
-
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root"
-for c in systemd-nspawn nsenter swaks systemd-analyze ss; do
-	command -v "$c" >/dev/null 2>&1 || skip "no $c"
-done
-[ -x /usr/lib/systemd/systemd ] || skip "no /usr/lib/systemd/systemd"
-if ! [ -x "$B/libexec/tambo/smtpd" ] || ! [ -x "$B/bin/tambo" ]; then
-	skip "not built: $B/libexec/tambo/smtpd, $B/bin/tambo"
-fi
-[ -d /usr/libexec ] || skip "no /usr/libexec to overlay"
-
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/#   /'
-	done
-}
-skip_test() {
-	n=$((n + 1))
-	echo "ok $n - $1 # skip $2"
-}
-# check DESCRIPTION COMMAND...: one test line from a command's status.
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$d"
-	else
-		not_ok "$d" "$out"
-	fi
-}
-
-tmp=$(mktemp -d /tmp/tambo-systemd.XXXXXX) || exit 1
-NSPAWN_PID=
-PID1=
-
-in_ct() {
-	nsenter -t "$PID1" -a "$@"
-}
-
-cleanup() {
-	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-		if [ -n "$PID1" ]; then
-			in_ct systemctl --no-block poweroff >/dev/null 2>&1
-		fi
-		for _ in $(seq 1 100); do
-			kill -0 "$NSPAWN_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-			echo "# container $NAME did not power off; killing nspawn"
-			kill -KILL "$NSPAWN_PID" 2>/dev/null
-		fi
-		wait "$NSPAWN_PID" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "1..$PLAN"
+nspawn_need swaks ss
+nspawn_need_built libexec/tambo/smtpd bin/tambo
+nspawn_begin tambo-t$$ 34
 
 # --- staging: the programs and units as an install would lay them out ----
 
-stage=$tmp/stage
-mkdir -p "$stage/libexec/tambo" "$stage/bin" "$stage/units" "$stage/conf"
-for p in "$B"/libexec/tambo/*; do
-	[ -f "$p" ] && [ -x "$p" ] && cp "$p" "$stage/libexec/tambo/"
-done
-# The TLS plugin is dlopen'd from the handler's own directory
-# (/usr/libexec/tambo/tls.so); make install gives it mode 0644.
-[ -f "$B/libexec/tambo/tls.so" ] &&
-	install -m 0644 "$B/libexec/tambo/tls.so" "$stage/libexec/tambo/tls.so"
-cp "$B/bin/tambo" "$stage/bin/tambo"
-cp "$TOP/units/tambo-smtp.socket" "$TOP/units/tambo-smtp@.service" \
-	"$TOP/units/tambo-submission.socket" \
-	"$TOP/units/tambo-submission@.service" \
-	"$TOP/units/tambo-submissions.socket" \
-	"$TOP/units/tambo-submissions@.service" \
-	"$TOP/units/tambo.sysusers" "$TOP/units/tambo.tmpfiles" "$stage/units/"
+nspawn_stage tambo-smtp.socket tambo-smtp@.service \
+	tambo-submission.socket tambo-submission@.service \
+	tambo-submissions.socket tambo-submissions@.service ||
+	{ echo "Bail out! staging"; exit 1; }
 
 # The submission part: TLS plugin and test certificates (made on the host,
 # copied into the container's /etc/tambo/certs below).
@@ -158,21 +70,6 @@ has_ip6=no
 if [ -e /proc/net/if_inet6 ] && grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6; then
 	has_ip6=yes
 fi
-# free_port [TAKEN...]: a port nothing listens on, none of TAKEN.
-free_port() {
-	local p t
-	for _ in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		for t in "$@"; do
-			[ "$p" = "$t" ] && continue 2
-		done
-		if [ -z "$(ss -Htanl "( sport = :$p )" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 if ! { PORT=$(free_port) && PORT587=$(free_port "$PORT") &&
 	PORT465=$(free_port "$PORT" "$PORT587"); }; then
 	echo "Bail out! no free port"
@@ -181,73 +78,17 @@ fi
 
 # The sockets are dual-stack (BindIPv6Only=both) where IPv4 clients arrive
 # as ::ffff:a.b.c.d; [::ffff:127.0.0.1]:PORT is the loopback slice of that.
-socket_port_conf() {
-	echo '[Socket]'
-	echo 'ListenStream='
+listen_on() {	# SOCKET PORT
 	if [ $has_ip6 = yes ]; then
-		echo "ListenStream=[::ffff:127.0.0.1]:$1"
-		echo "ListenStream=[::1]:$1"
+		nspawn_listen "$1" "[::ffff:127.0.0.1]:$2" "[::1]:$2"
 	else
-		echo "ListenStream=127.0.0.1:$1"
+		nspawn_listen "$1" "127.0.0.1:$2"
 	fi
 }
-socket_port_conf "$PORT" >"$stage/conf/socket-port.conf"
-socket_port_conf "$PORT587" >"$stage/conf/socket-port-587.conf"
-socket_port_conf "$PORT465" >"$stage/conf/socket-port-465.conf"
-
-# Sanitizer builds: LeakSanitizer stops the world with ptrace (@debug);
-# without it every handler ends "LeakSanitizer has encountered a fatal
-# error" and exit 1. ASan itself runs under the unit's filters as they are.
-{
-	echo '[Service]'
-	echo 'SystemCallFilter=@debug'
-	printf 'Environment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s"\n' \
-		"${ASAN_OPTIONS:-detect_leaks=1}" \
-		"${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-} >"$stage/conf/sanitize.conf"
 
 # --- boot ---------------------------------------------------------------
 
-# basic.target: the sockets and the journal, none of the host's enabled
-# services (the container shares the host's network). systemd-firstboot
-# would fail for want of a console and make the state "degraded".
-systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$NAME" \
-	--boot --console=pipe \
-	--bind-ro="$stage:/opt/tambo-test" \
-	--overlay-ro="/usr/libexec:$stage/libexec:/usr/libexec" \
-	--overlay-ro="/usr/bin:$stage/bin:/usr/bin" \
-	systemd.unit=basic.target systemd.mask=systemd-firstboot.service >"$tmp/nspawn.log" 2>&1 </dev/null &
-NSPAWN_PID=$!
-
-state=
-for _ in $(seq 1 300); do
-	if [ -z "$PID1" ]; then
-		for c in $(pgrep -P "$NSPAWN_PID"); do
-			if [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = /usr/lib/systemd/systemd ]; then
-				PID1=$c
-			fi
-		done
-	fi
-	kill -0 "$NSPAWN_PID" 2>/dev/null || break
-	if [ -n "$PID1" ]; then
-		state=$(in_ct systemctl is-system-running 2>/dev/null)
-		case $state in running | degraded) break ;; esac
-	fi
-	sleep 0.2
-done
-case $state in
-running | degraded)
-	ok "systemd boots in container $NAME ($state)"
-	[ "$state" = running ] || in_ct systemctl --failed --plain --no-legend |
-		sed 's/^/# failed in the container (not ours): /'
-	;;
-*)
-	not_ok "systemd boots in container $NAME (state '$state')" \
-		"$(tail -n 30 "$tmp/nspawn.log")"
-	echo "Bail out! no container"
-	exit 1
-	;;
-esac
+nspawn_boot
 
 # --- users, directories, configuration ------------------------------------
 
@@ -307,19 +148,11 @@ fi
 # --- units ----------------------------------------------------------------
 
 for u in tambo-smtp tambo-submission tambo-submissions; do
-	in_ct mkdir -p "/etc/systemd/system/$u.socket.d" \
-		"/etc/systemd/system/$u@.service.d"
-	if [ "${TAMBO_SANITIZE:-}" = 1 ]; then
-		in_ct cp /opt/tambo-test/conf/sanitize.conf \
-			"/etc/systemd/system/$u@.service.d/sanitize.conf"
-	fi
+	nspawn_sanitize "$u@.service"
 done
-in_ct cp /opt/tambo-test/conf/socket-port.conf \
-	/etc/systemd/system/tambo-smtp.socket.d/test-port.conf
-in_ct cp /opt/tambo-test/conf/socket-port-587.conf \
-	/etc/systemd/system/tambo-submission.socket.d/test-port.conf
-in_ct cp /opt/tambo-test/conf/socket-port-465.conf \
-	/etc/systemd/system/tambo-submissions.socket.d/test-port.conf
+listen_on tambo-smtp.socket "$PORT"
+listen_on tambo-submission.socket "$PORT587"
+listen_on tambo-submissions.socket "$PORT465"
 check "socket unit listens on port $PORT" \
 	in_ct sh -c 'systemctl link /opt/tambo-test/units/tambo-smtp.socket \
 			/opt/tambo-test/units/tambo-smtp@.service &&
@@ -360,7 +193,7 @@ if [ $swaks_rc = 0 ] && [ -n "$id1" ]; then
 	ok "swaks over IPv4: exit 0, 250 2.0.0 Ok: queued as $id1"
 else
 	not_ok "swaks over IPv4: exit 0, 250 2.0.0 Ok: queued as ID (exit $swaks_rc)" \
-		"$swaks_out" "$(in_ct journalctl -u 'tambo-smtp@*' -o cat --no-pager | tail -n 20)"
+		"$swaks_out" "$(ct_journal 'tambo-smtp@*' | tail -n 20)"
 fi
 
 ql=$(in_ct tambo -C /etc/tambo queue list 2>&1)
@@ -392,7 +225,7 @@ journal_has() {
 		fi
 		sleep 0.2
 	done
-	in_ct journalctl -u 'tambo-smtp@*' -o cat --no-pager | tail -n 20
+	ct_journal 'tambo-smtp@*' | tail -n 20
 	return 1
 }
 if [ -n "$id1" ]; then
@@ -477,27 +310,8 @@ else
 fi
 
 # Every session (those above too) ends cleanly and CollectMode= unloads
-# its instance.  instances_clean UNIT (tambo-smtp, tambo-submission...).
-instances_clean() {
-	local left j
-	for _ in $(seq 1 25); do
-		left=$(in_ct systemctl list-units --all --plain --no-legend \
-			"$1@*.service")
-		[ -z "$left" ] && break
-		sleep 0.2
-	done
-	j=$(in_ct journalctl -u "$1@*" -o cat --no-pager)
-	if [ -n "$left" ]; then
-		echo "left: $left"
-		return 1
-	fi
-	if printf '%s\n' "$j" | grep -qE 'Failed with result|code=(exited|killed|dumped)'; then
-		printf '%s\n' "$j" | tail -n 30
-		return 1
-	fi
-	printf '%s\n' "$j" | grep -q 'Deactivated successfully'
-}
-check "handler instances exit 0 and are collected" instances_clean tambo-smtp
+# its instance.
+check "handler instances exit 0 and are collected" nspawn_instances_clean tambo-smtp
 
 # --- submission: 587 (STARTTLS) and 465 (implicit TLS), AUTH PLAIN ----------
 
@@ -540,7 +354,7 @@ sub_journal() {
 			return 0
 		fi
 	fi
-	in_ct journalctl -u "$1@*" -o cat --no-pager | tail -n 20
+	ct_journal "$1@*" | tail -n 20
 	return 1
 }
 
@@ -554,7 +368,7 @@ sub_fail() {
 			return 0
 		sleep 0.2
 	done
-	in_ct journalctl -u "$1@*" -o cat --no-pager | tail -n 20
+	ct_journal "$1@*" | tail -n 20
 	return 1
 }
 
@@ -569,7 +383,7 @@ sub_run() {	# UNIT PORT TLS-OPTION DESCRIPTION
 			sub_journal "$u" "$queue_id"
 	else
 		not_ok "$d: swaks $opt, AUTH PLAIN, 250 queued (exit $swaks_rc)" \
-			"$swaks_out" "$(in_ct journalctl -u "$u@*" -o cat --no-pager | tail -n 20)"
+			"$swaks_out" "$(ct_journal "$u@*" | tail -n 20)"
 		not_ok "$d: journal has event=tls, event=auth result=ok, event=queued" \
 			"no queue id"
 	fi
@@ -602,8 +416,8 @@ sub_state() {
 # No handler logged an error (cannot load TLS, cannot record the auth
 # throttle...).
 sub_no_errors() {
-	! in_ct journalctl -u 'tambo-submission@*' -u 'tambo-submissions@*' \
-		-o cat --no-pager | grep -E 'event=error|cannot|denied'
+	! ct_journal 'tambo-submission@*' 'tambo-submissions@*' |
+		grep -E 'event=error|cannot|denied'
 }
 
 if [ $SUB = yes ]; then
@@ -630,9 +444,9 @@ if [ $SUB = yes ]; then
 		sub_state
 	check "submission handlers logged no errors" sub_no_errors
 	check "submission handler instances exit 0 and are collected" \
-		instances_clean tambo-submission
+		nspawn_instances_clean tambo-submission
 	check "submissions handler instances exit 0 and are collected" \
-		instances_clean tambo-submissions
+		nspawn_instances_clean tambo-submissions
 else
 	for t in "587 STARTTLS: swaks --tls, AUTH PLAIN, 250 queued" \
 		"587 STARTTLS: journal has event=tls, event=auth, event=queued" \
@@ -651,51 +465,16 @@ else
 	done
 fi
 
-if [ "${TAMBO_SANITIZE:-}" = 1 ]; then
-	check "no sanitizer reports in the journal" \
-		sh -c '! nsenter -t "$1" -a journalctl -u "tambo-smtp@*" \
-			-u "tambo-submission@*" -u "tambo-submissions@*" -o cat \
-			--no-pager | grep -E "Sanitizer|runtime error"' sh "$PID1"
-else
-	skip_test "no sanitizer reports in the journal" "not a sanitizer build"
-fi
+nspawn_no_sanitizer_reports 'tambo-smtp@*' 'tambo-submission@*' \
+	'tambo-submissions@*'
 
 # --- sandbox rating ----------------------------------------------------------
 
-rate() {	# UNIT-FILE
-	local u sec level
-	u=$(basename "$1")
-	sec=$(systemd-analyze security --offline=true --no-pager "$1" 2>&1)
-	level=$(printf '%s\n' "$sec" |
-		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-	if [ -z "$level" ] && printf '%s\n' "$sec" | grep -q 'unrecognized option'; then
-		skip_test "systemd-analyze security rates $u <= $EXPOSURE_MAX" \
-			"no --offline in this systemd"
-	elif [ -n "$level" ] && awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'; then
-		ok "systemd-analyze security rates $u $level (<= $EXPOSURE_MAX)"
-	else
-		not_ok "systemd-analyze security rates $u <= $EXPOSURE_MAX (got '$level')" \
-			"$(printf '%s\n' "$sec" | grep -E '✗|Overall')"
-	fi
-}
-rate "$TOP/units/tambo-smtp@.service"
-rate "$TOP/units/tambo-submission@.service"
-rate "$TOP/units/tambo-submissions@.service"
+nspawn_rate tambo-smtp@.service
+nspawn_rate tambo-submission@.service
+nspawn_rate tambo-submissions@.service
 
 # --- power off -----------------------------------------------------------------
 
-in_ct systemctl --no-block poweroff >/dev/null 2>&1
-for _ in $(seq 1 100); do
-	kill -0 "$NSPAWN_PID" 2>/dev/null || break
-	sleep 0.2
-done
-if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-	not_ok "container powers off within 20 s"
-else
-	wait "$NSPAWN_PID" 2>/dev/null
-	ok "container powers off"
-	NSPAWN_PID=
-fi
-
-[ $n = $PLAN ] || echo "# planned $PLAN tests, ran $n"
-exit $((failed > 254 ? 254 : failed))
+nspawn_poweroff
+nspawn_done
