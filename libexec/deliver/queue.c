@@ -167,6 +167,21 @@ queue_load(struct runner *r, const char *id, struct dmsg *m)
 		goto fail;
 	if (st.st_nlink == 0)
 		goto skip;	/* finished by the runner before us */
+	/* The state first: a message not yet due costs no envelope read. */
+	rs = qstate_read(r->sp.queuefd, id, &m->qs);
+	if (rs == -1) {
+		log_set_queue_id(id);
+		log_error("unreadable state file, message left alone", id,
+		    errno);
+		goto skip;
+	}
+	m->qs.expanded = rs == 0;
+	m->has_state = rs == 0;
+	if (m->qs.expanded && qstate_pending(&m->qs) > 0 && !r->flush &&
+	    m->qs.next > r->now) {
+		qstate_free(&m->qs);
+		goto skip;
+	}
 	want = (uint64_t)st.st_size < SPOOL_ENVELOPE_MAX ?
 	    (size_t)st.st_size : SPOOL_ENVELOPE_MAX;
 	if ((head = malloc(want + 1)) == NULL)
@@ -183,30 +198,16 @@ queue_load(struct runner *r, const char *id, struct dmsg *m)
 	if (spool_envelope_parse(head, got, &m->env) == -1) {
 		log_set_queue_id(id);
 		log_error("malformed queue file, left alone", id, 0);
+		qstate_free(&m->qs);
 		goto skip;
 	}
 	free(head);
 	head = NULL;
 	m->size = (uint64_t)st.st_size - m->env.header_len;
-	rs = qstate_read(r->sp.queuefd, id, &m->qs);
-	if (rs == -1) {
-		log_set_queue_id(id);
-		log_error("unreadable state file, message left alone", id,
-		    errno);
-		spool_envelope_free(&m->env);
-		goto skip;
-	}
-	m->qs.expanded = rs == 0;
-	m->has_state = rs == 0;
 	if (m->qs.expanded && qstate_pending(&m->qs) == 0) {
 		/* All done but not removed (a crash at the end): settle. */
 		m->changed = true;
 		return 1;
-	}
-	if (m->qs.expanded && !r->flush && m->qs.next > r->now) {
-		spool_envelope_free(&m->env);
-		qstate_free(&m->qs);
-		goto skip;
 	}
 	queue_sign_decide(r, m);
 	return 1;
@@ -217,6 +218,7 @@ skip:
 	return 0;
 fail:
 	free(head);
+	qstate_free(&m->qs);
 	(void)close(m->fd);
 	m->fd = -1;
 	return -1;
