@@ -229,6 +229,57 @@ tls_free(struct tls *t)
 	free(t);
 }
 
+/*
+ * The session itself, for either side: priorities (a GnuTLS priority
+ * string), non-blocking, no SIGPIPE, the certificate credentials.
+ * -1 with err filled.
+ */
+static int
+tls_session_init(struct tls *t, unsigned flags, const char *prio,
+    gnutls_certificate_credentials_t creds, char *err, size_t errsz)
+{
+	const char *errpos = NULL;
+	int	 r;
+
+	if ((r = gnutls_priority_init(&t->prio, prio, &errpos)) < 0) {
+		t->prio = NULL;
+		seterr(err, errsz, "tls priorities", r);
+		return -1;
+	}
+	if ((r = gnutls_init(&t->s, flags | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL)) < 0) {
+		t->s = NULL;
+		seterr(err, errsz, "tls session", r);
+		return -1;
+	}
+	if ((r = gnutls_priority_set(t->s, t->prio)) < 0) {
+		seterr(err, errsz, "tls priorities", r);
+		return -1;
+	}
+	if ((r = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE,
+	    creds)) < 0) {
+		seterr(err, errsz, "tls credentials", r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket, non-blocking (shared by all its descriptors). */
+static int
+tls_set_fd(struct tls *t, int fd, char *err, size_t errsz)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)) {
+		(void)snprintf(err, errsz, "tls: fd %d: %s", fd,
+		    strerror(errno));
+		return -1;
+	}
+	gnutls_transport_set_int(t->s, fd);
+	return 0;
+}
+
 static struct tls *
 tls_server_new(const struct tls_server_params *p, int fd, char *err,
     size_t errsz)
@@ -236,8 +287,7 @@ tls_server_new(const struct tls_server_params *p, int fd, char *err,
 	struct tls	*t;
 	unsigned char	 key[TLSP_TICKET_KEY_SIZE];
 	char		 prio[sizeof(PRIO_BASE) + 32];
-	const char	*errpos = NULL;
-	int		 fl, r;
+	int		 r;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
@@ -261,26 +311,9 @@ tls_server_new(const struct tls_server_params *p, int fd, char *err,
 
 	(void)snprintf(prio, sizeof(prio), PRIO_BASE,
 	    p->min_version >= 13 ? "" : ":+VERS-TLS1.2");
-	if ((r = gnutls_priority_init(&t->prio, prio, &errpos)) < 0) {
-		t->prio = NULL;
-		seterr(err, errsz, "tls priorities", r);
+	if (tls_session_init(t, GNUTLS_SERVER, prio, t->creds, err,
+	    errsz) == -1)
 		goto fail;
-	}
-	if ((r = gnutls_init(&t->s, GNUTLS_SERVER | GNUTLS_NONBLOCK |
-	    GNUTLS_NO_SIGNAL)) < 0) {
-		t->s = NULL;
-		seterr(err, errsz, "tls session", r);
-		goto fail;
-	}
-	if ((r = gnutls_priority_set(t->s, t->prio)) < 0) {
-		seterr(err, errsz, "tls priorities", r);
-		goto fail;
-	}
-	if ((r = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE,
-	    t->creds)) < 0) {
-		seterr(err, errsz, "tls credentials", r);
-		goto fail;
-	}
 	gnutls_certificate_server_set_request(t->s, GNUTLS_CERT_IGNORE);
 
 	if (p->ticket_key != NULL && tlsp_ticket_key(p->ticket_key, key) == 0) {
@@ -292,13 +325,8 @@ tls_server_new(const struct tls_server_params *p, int fd, char *err,
 		explicit_bzero(key, sizeof(key));
 	}
 
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)) {
-		(void)snprintf(err, errsz, "tls: fd %d: %s", fd,
-		    strerror(errno));
+	if (tls_set_fd(t, fd, err, errsz) == -1)
 		goto fail;
-	}
-	gnutls_transport_set_int(t->s, fd);
 	return t;
 fail:
 	tls_free(t);
@@ -644,9 +672,8 @@ tls_client_new(const struct tls_client_params *p, int fd,
 	gnutls_certificate_credentials_t creds;
 	struct tls	*t;
 	char		 prio[sizeof(PRIO_CLIENT) + 32];
-	const char	*errpos = NULL;
 	size_t		 n;
-	int		 fl, r;
+	int		 r;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
@@ -668,39 +695,16 @@ tls_client_new(const struct tls_client_params *p, int fd,
 		goto fail;
 	(void)snprintf(prio, sizeof(prio), PRIO_CLIENT,
 	    p->min_version >= 13 ? "" : ":+VERS-TLS1.2");
-	if ((r = gnutls_priority_init(&t->prio, prio, &errpos)) < 0) {
-		t->prio = NULL;
-		seterr(err, errsz, "tls priorities", r);
+	if (tls_session_init(t, GNUTLS_CLIENT, prio, creds, err, errsz) == -1)
 		goto fail;
-	}
-	if ((r = gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
-	    GNUTLS_NO_SIGNAL)) < 0) {
-		t->s = NULL;
-		seterr(err, errsz, "tls session", r);
-		goto fail;
-	}
-	if ((r = gnutls_priority_set(t->s, t->prio)) < 0) {
-		seterr(err, errsz, "tls priorities", r);
-		goto fail;
-	}
-	if ((r = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE,
-	    creds)) < 0) {
-		seterr(err, errsz, "tls credentials", r);
-		goto fail;
-	}
 	/* RFC 6066 3: no IP addresses in SNI */
 	if (!is_ip(t->name) && (r = gnutls_server_name_set(t->s,
 	    GNUTLS_NAME_DNS, t->name, n)) < 0) {
 		seterr(err, errsz, "tls server name", r);
 		goto fail;
 	}
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)) {
-		(void)snprintf(err, errsz, "tls: fd %d: %s", fd,
-		    strerror(errno));
+	if (tls_set_fd(t, fd, err, errsz) == -1)
 		goto fail;
-	}
-	gnutls_transport_set_int(t->s, fd);
 	return t;
 fail:
 	tls_free(t);
