@@ -187,25 +187,6 @@ authd_verify(struct authd *d, const struct authreq *r, bool *cached)
 	return AUTHRESP_FAIL;
 }
 
-/* Wait for events on fd until the deadline: 1 ready, 0 timed out, -1. */
-static int
-authd_wait(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
-	int64_t	 left;
-	int	 r;
-
-	for (;;) {
-		left = deadline - io_now_ms();
-		if (left <= 0)
-			return 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r == -1 && errno == EINTR)
-			continue;
-		return r < 0 ? -1 : r > 0;
-	}
-}
-
 /* Read one request: AUTHREQ_OK, or AUTHREQ_BAD with *why for the log. */
 static enum authreq_result
 authd_read(int fd, struct authreq *r, int64_t deadline, const char **why)
@@ -232,7 +213,7 @@ authd_read(int fd, struct authreq *r, int64_t deadline, const char **why)
 			*why = "closed before the end of the request";
 			res = AUTHREQ_BAD;
 		} else if (errno == EAGAIN || errno == EINTR) {
-			if ((ready = authd_wait(fd, POLLIN, deadline)) > 0)
+			if ((ready = io_poll_until(fd, POLLIN, deadline)) > 0)
 				continue;
 			*why = ready == 0 ? "timeout" : "poll failed";
 			res = AUTHREQ_BAD;
@@ -260,7 +241,7 @@ authd_answer(int fd, enum authresp res, int64_t deadline)
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR) &&
-		    authd_wait(fd, POLLOUT, deadline) > 0)
+		    io_poll_until(fd, POLLOUT, deadline) > 0)
 			continue;
 		/* the client has gone: it falls back to its own check */
 		return;

@@ -21,25 +21,6 @@
 #include "sock.h"
 #include "poison.h"
 
-/* Wait for events on fd until the deadline: 1 ready, 0 timed out, -1. */
-static int
-authc_wait(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
-	int64_t	 left;
-	int	 r;
-
-	for (;;) {
-		left = deadline - io_now_ms();
-		if (left <= 0)
-			return 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r == -1 && errno == EINTR)
-			continue;
-		return r < 0 ? -1 : r > 0;
-	}
-}
-
 static int
 authc_connect(const char *path, int timeout_ms)
 {
@@ -90,7 +71,7 @@ authc_exchange(int fd, const unsigned char *req, size_t reqlen,
 		}
 		if (w == -1 && errno != EAGAIN && errno != EINTR)
 			return AUTHC_UNAVAILABLE;
-		if ((ready = authc_wait(fd, POLLOUT, deadline)) <= 0) {
+		if ((ready = io_poll_until(fd, POLLOUT, deadline)) <= 0) {
 			if (ready == 0)
 				errno = ETIMEDOUT;
 			return AUTHC_UNAVAILABLE;
@@ -121,7 +102,7 @@ authc_exchange(int fd, const unsigned char *req, size_t reqlen,
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return AUTHC_UNAVAILABLE;
-		if ((ready = authc_wait(fd, POLLIN, deadline)) <= 0) {
+		if ((ready = io_poll_until(fd, POLLIN, deadline)) <= 0) {
 			if (ready == 0)
 				errno = ETIMEDOUT;
 			return AUTHC_UNAVAILABLE;

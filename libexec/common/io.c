@@ -23,6 +23,24 @@ io_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+io_poll_until(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
+	int64_t	 left;
+	int	 r;
+
+	for (;;) {
+		left = deadline - io_now_ms();
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (r == -1 && errno == EINTR)
+			continue;
+		return r < 0 ? -1 : r > 0;
+	}
+}
+
 void
 io_init(struct io *io, int rfd, int wfd, int timeout_ms, int64_t deadline_ms)
 {

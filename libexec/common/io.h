@@ -51,6 +51,12 @@ struct io {
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t	io_now_ms(void);
 
+/*
+ * Wait for events (POLLIN, POLLOUT) on fd until deadline (io_now_ms
+ * time): 1 ready, 0 timed out, -1 with errno.
+ */
+int	io_poll_until(int fd, short events, int64_t deadline);
+
 /* Set up on two descriptors (they may be the same) with plain I/O. */
 void	io_init(struct io *, int rfd, int wfd, int timeout_ms,
 	    int64_t deadline_ms);
