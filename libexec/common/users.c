@@ -181,66 +181,6 @@ users_canonical_local(const struct conf *c, const char *local, char *out,
 	out[o] = '\0';
 }
 
-/* 1 found, 0 not, -1 error: look the key up in users, then aliases. */
-static int
-users_find(const struct users *u, const struct users_domain *d,
-    const char *key, enum users_result *res)
-{
-	char	 path[PATH_MAX];
-	int	 r;
-
-	if (conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
-	    d->dirname) == -1)
-		return -1;
-	if ((r = users_file_has(path, key, ':')) != 0) {
-		*res = USERS_USER;
-		return r;
-	}
-	if (conf_pathf(path, "%s/domains/%s/aliases", u->conf->dir,
-	    d->dirname) == -1)
-		return -1;
-	if ((r = users_file_has(path, key, ':')) != 0) {
-		*res = USERS_ALIAS;
-		return r;
-	}
-	return 0;
-}
-
-enum users_result
-users_lookup(const struct users *u, const struct addr *a)
-{
-	const struct users_domain *d;
-	enum users_result res;
-	char	 canon[ADDR_LOCAL_MAX + 1];
-	int	 r;
-
-	if (a->flags & ADDR_NODOMAIN) {
-		if ((d = users_postmaster_domain(u)) == NULL)
-			return USERS_NOT_LOCAL;
-	} else if ((a->flags & ADDR_LITERAL) ||
-	    (d = users_domain(u, a->domain)) == NULL)
-		return USERS_NOT_LOCAL;
-
-	if ((r = users_find(u, d, a->local, &res)) != 0)
-		return r < 0 ? USERS_TEMP : res;
-	users_canonical_local(u->conf, a->local, canon, sizeof(canon));
-	if (strcasecmp(canon, a->local) != 0 &&
-	    (r = users_find(u, d, canon, &res)) != 0)
-		return r < 0 ? USERS_TEMP : res;
-	if (strcasecmp(a->local, "postmaster") == 0)
-		return USERS_POSTMASTER;
-	{
-		char	 path[PATH_MAX];
-
-		if (conf_pathf(path, "%s/domains/%s/aliases", u->conf->dir,
-		    d->dirname) == -1)
-			return USERS_TEMP;
-		if ((r = users_file_has(path, "*", ':')) != 0)
-			return r < 0 ? USERS_TEMP : USERS_CATCHALL;
-	}
-	return USERS_UNKNOWN;
-}
-
 /* One key: the users file, then the aliases file. */
 static enum users_result
 users_resolve_key(const struct users *u, const struct users_domain *d,
@@ -255,7 +195,8 @@ users_resolve_key(const struct users *u, const struct users_domain *d,
 	if ((r = users_file_has(path, key, ':')) != 0) {
 		if (r < 0)
 			return USERS_TEMP;
-		(void)snprintf(out, outsz, "%s", key);
+		if (out != NULL)
+			(void)snprintf(out, outsz, "%s", key);
 		return USERS_USER;
 	}
 	if (conf_pathf(path, "%s/domains/%s/aliases", u->conf->dir,
@@ -299,6 +240,14 @@ users_resolve(const struct users *u, const struct addr *a, char *out,
 	if ((r = users_file_get(path, "*", ':', out, outsz)) != 0)
 		return r < 0 ? USERS_TEMP : USERS_CATCHALL;
 	return USERS_UNKNOWN;
+}
+
+enum users_result
+users_lookup(const struct users *u, const struct addr *a)
+{
+	const struct users_domain *d;
+
+	return users_resolve(u, a, NULL, 0, &d);
 }
 
 /* Split "local@domain" and find the domain: NULL when not ours. */

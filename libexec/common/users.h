@@ -101,7 +101,8 @@ int	users_file_get(const char *path, const char *key, char sep,
  * key as found, lower case), USERS_ALIAS or USERS_CATCHALL (out: the
  * alias's targets as written), USERS_POSTMASTER (no user, no alias),
  * USERS_UNKNOWN, USERS_NOT_LOCAL or USERS_TEMP.  *dom is the local domain.
- * The order is users_lookup's.
+ * out may be NULL (outsz 0): then only the class is wanted, which is
+ * users_lookup.
  */
 enum users_result users_resolve(const struct users *, const struct addr *,
 	    char *out, size_t outsz, const struct users_domain **dom);
