@@ -124,17 +124,10 @@ static bool
 authd_users_file(const struct users *u, const char *user,
     struct authcache_file *f)
 {
-	const struct users_domain *dom;
-	struct addr a;
 	struct stat st;
 	char	 path[PATH_MAX];
 
-	if (addr_parse_mailbox(user, strlen(user), ADDR_OPT_UTF8, &a) !=
-	    ADDR_OK || (a.flags & (ADDR_RELAY_TRICKS | ADDR_QUOTED)) ||
-	    (dom = users_domain(u, a.domain)) == NULL)
-		return false;
-	if (conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
-	    dom->dirname) == -1 || stat(path, &st) == -1)
+	if (users_password_file(u, user, path) != 1 || stat(path, &st) == -1)
 		return false;
 	authcache_file_of(&st, f);
 	return true;

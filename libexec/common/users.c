@@ -260,21 +260,39 @@ users_split(const struct users *u, const char *address, struct addr *a)
 	return users_domain(u, a->domain);
 }
 
+/* The users file of address, with the parsed address in *a. */
+static int
+users_password_path(const struct users *u, const char *address,
+    struct addr *a, char path[PATH_MAX])
+{
+	const struct users_domain *d;
+
+	if ((d = users_split(u, address, a)) == NULL)
+		return 0;
+	return conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
+	    d->dirname) == -1 ? -1 : 1;
+}
+
+int
+users_password_file(const struct users *u, const char *address,
+    char path[PATH_MAX])
+{
+	struct addr a;
+
+	return users_password_path(u, address, &a, path);
+}
+
 int
 users_password_hash(const struct users *u, const char *address, char *hash,
     size_t hashsz)
 {
-	const struct users_domain *d;
 	struct addr a;
 	char	 path[PATH_MAX], *text, *line, *next;
 	size_t	 len, ll;
-	int	 found = 0;
+	int	 found = 0, r;
 
-	if ((d = users_split(u, address, &a)) == NULL)
-		return 0;
-	if (conf_pathf(path, "%s/domains/%s/users", u->conf->dir,
-	    d->dirname) == -1)
-		return -1;
+	if ((r = users_password_path(u, address, &a, path)) != 1)
+		return r;
 	if (conf_read_file(path, USERS_FILE_MAX, &text, &len) == -1)
 		return errno == ENOENT ? 0 : -1;
 	ll = strlen(a.local);

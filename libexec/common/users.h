@@ -73,6 +73,13 @@ enum users_result users_lookup(const struct users *, const struct addr *);
 int	users_file_has(const char *path, const char *key, char sep);
 
 /*
+ * The users file that holds the password of "local@domain": 1 (path set),
+ * 0 when the domain is not ours, -1 (errno) when the path does not fit.
+ */
+int	users_password_file(const struct users *, const char *address,
+	    char path[PATH_MAX]);
+
+/*
  * The password hash of a user given as "local@domain": 1 found (hash
  * copied), 0 no such user, -1 error.
  */
