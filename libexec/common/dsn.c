@@ -32,6 +32,7 @@
 
 #include "dsn.h"
 #include "msg.h"
+#include "num.h"
 #include "poison.h"
 
 #define DSN_FIELD_WIDTH	78	/* fold fields here, where there is a space */
@@ -309,18 +310,6 @@ dsn_addr(struct buf *out, const char *a, bool global, bool typed)
 	return r ? -1 : 0;
 }
 
-static int
-dsn_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Decode RFC 3461 xtext ("+XX" for an octet) into out[0..outsz); false
  * when it is malformed or does not fit.
@@ -339,8 +328,8 @@ dsn_xtext_decode(const char *s, size_t n, char *out, size_t outsz,
 			out[o++] = s[i];
 			continue;
 		}
-		if (n - i < 3 || (hi = dsn_hexval(s[i + 1])) < 0 ||
-		    (lo = dsn_hexval(s[i + 2])) < 0)
+		if (n - i < 3 || (hi = num_hexval(s[i + 1])) < 0 ||
+		    (lo = num_hexval(s[i + 2])) < 0)
 			return false;
 		out[o++] = (char)(hi << 4 | lo);
 		i += 2;

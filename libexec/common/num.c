@@ -33,3 +33,15 @@ num_parse_str(const char *s, uint64_t max, uint64_t *out)
 {
 	return num_parse(s, strlen(s), max, out);
 }
+
+int
+num_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}

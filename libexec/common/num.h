@@ -16,4 +16,7 @@ bool	num_parse(const char *s, size_t n, uint64_t max, uint64_t *out);
 /* The same for a NUL-terminated string. */
 bool	num_parse_str(const char *s, uint64_t max, uint64_t *out);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int	num_hexval(int c);
+
 #endif

@@ -153,18 +153,6 @@ qstate_format(const struct qstate *q, struct buf *b)
 	return r ? -1 : 0;
 }
 
-static int
-qstate_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undo qstate_field into out[outsz]; false when malformed or too long. */
 static bool
 qstate_unescape(const char *s, size_t n, char *out, size_t outsz)
@@ -183,8 +171,8 @@ qstate_unescape(const char *s, size_t n, char *out, size_t outsz)
 
 			if (i + 2 >= n)
 				return false;
-			hi = qstate_hex((unsigned char)s[i + 1]);
-			lo = qstate_hex((unsigned char)s[i + 2]);
+			hi = num_hexval((unsigned char)s[i + 1]);
+			lo = num_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return false;
 			c = hi * 16 + lo;

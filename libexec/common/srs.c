@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "sha256.h"
 #include "srs.h"
+#include "num.h"
 #include "poison.h"
 
 #define SRS_HASH_LEN	4	/* base32 characters of the MAC kept */
@@ -256,17 +257,6 @@ srs_strerror(enum srs_result r)
 
 /* --- the key file -------------------------------------------------------- */
 
-static int
-srs_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = srs_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Read a key file: 0, -1 with errno (EINVAL: not a key). */
 static int
 srs_read(struct srs *srs, const char *path)
@@ -299,8 +289,8 @@ srs_read(struct srs *srs, const char *path)
 	    (len == 2 * SRS_KEY_LEN + 1 && buf[len - 1] != '\n'))
 		goto invalid;
 	for (i = 0; i < SRS_KEY_LEN; i++) {
-		int	 hi = srs_hex((unsigned char)buf[2 * i]);
-		int	 lo = srs_hex((unsigned char)buf[2 * i + 1]);
+		int	 hi = num_hexval((unsigned char)buf[2 * i]);
+		int	 lo = num_hexval((unsigned char)buf[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto invalid;

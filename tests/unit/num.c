@@ -121,10 +121,25 @@ test_misc(void)
 	ok(!num_parse_str("", 10, &v), "num_parse_str of \"\"");
 }
 
+static void
+test_hexval(void)
+{
+	int	 c, bad = 0;
+
+	ok(num_hexval('0') == 0 && num_hexval('9') == 9, "hex 0-9");
+	ok(num_hexval('a') == 10 && num_hexval('F') == 15, "hex a-f, A-F");
+	for (c = -128; c < 256; c++)
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F')) && num_hexval(c) != -1)
+			bad++;
+	is_int(bad, 0, "every other value is -1");
+}
+
 int
 main(void)
 {
 	test_table();
 	test_misc();
+	test_hexval();
 	return done_testing();
 }
