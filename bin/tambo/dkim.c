@@ -39,7 +39,6 @@
 #include "poison.h"
 
 #define DKIM_GROUP	"tambo-dkim"
-#define DKIM_TTL	3600
 #define DKIM_TXT_MAX	4096
 
 static int
@@ -141,25 +140,6 @@ dkim_give(const char *path, mode_t group_mode)
 	if (chmod(path, group_mode) == -1)
 		return -1;
 	return 1;
-}
-
-/* Print a TXT record as a zone-file line, in strings of 255 octets. */
-static void
-dkim_print_txt(const char *name, const char *value)
-{
-	size_t	 n = strlen(value), i, k;
-
-	printf("%s.\t%d\tIN\tTXT\t", name, DKIM_TTL);
-	for (i = 0; i < n; i += 255) {
-		printf("%s\"", i > 0 ? " " : "");
-		for (k = i; k < n && k < i + 255; k++) {
-			if (value[k] == '"' || value[k] == '\\')
-				putchar('\\');
-			putchar(value[k]);
-		}
-		putchar('"');
-	}
-	putchar('\n');
 }
 
 int
@@ -322,7 +302,7 @@ cmd_dkim(const char *dir, int argc, char **argv)
 			txt[--n] = '\0';
 		(void)snprintf(name, sizeof(name), "%s._domainkey.%s",
 		    keys[i].selector, norm);
-		dkim_print_txt(name, txt);
+		dns_print_txt(name, txt);
 	}
 	return EX_OK;
 }

@@ -373,9 +373,8 @@ tag_get(const char *rec, const char *tag, char *out, size_t outsz)
 
 /* --- records ----------------------------------------------------------------- */
 
-/* A TXT value as zone-file strings of at most 255 octets (RFC 1035 3.3). */
-static void
-print_txt(const char *name, const char *value)
+void
+dns_print_txt(const char *name, const char *value)
 {
 	size_t	 n = strlen(value), i, k;
 
@@ -431,7 +430,7 @@ dns_records(const char *domain, const struct host *h, size_t nkeys)
 		    h->addrs[i].family == AF_INET ? "A" : "AAAA", a);
 	}
 	spf_expected(h, value, sizeof(value));
-	print_txt(domain, value);
+	dns_print_txt(domain, value);
 	if (nkeys == 0)
 		printf("; no DKIM keys in domains/%s/dkim: make them with "
 		    "tambo dkim keygen %s\n", domain, domain);
@@ -441,11 +440,11 @@ dns_records(const char *domain, const struct host *h, size_t nkeys)
 		if (keys[i].txt[0] == '\0')
 			printf("; %s: no public key (dkimsign failed)\n", name);
 		else
-			print_txt(name, keys[i].txt);
+			dns_print_txt(name, keys[i].txt);
 	}
 	(void)snprintf(name, sizeof(name), "_dmarc.%s", domain);
 	(void)snprintf(value, sizeof(value), DMARC_DEFAULT, domain);
-	print_txt(name, value);
+	dns_print_txt(name, value);
 	if (h->naddrs > 0)
 		printf("; reverse DNS, set at the provider of each address:\n");
 	for (i = 0; i < h->naddrs; i++) {

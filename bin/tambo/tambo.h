@@ -9,6 +9,9 @@
 
 int	cmd_dkim(const char *dir, int argc, char **argv);
 int	cmd_dns(const char *dir, int argc, char **argv);
+/* Print a TXT record as a zone-file line, the value in strings of at most
+ * 255 octets (RFC 1035 3.3), for `dns records` and `dkim keygen`. */
+void	dns_print_txt(const char *name, const char *value);
 int	cmd_init(const char *dir, int argc, char **argv);
 int	cmd_queue(const char *dir, int argc, char **argv);
 int	cmd_srs(const char *dir, int argc, char **argv);
