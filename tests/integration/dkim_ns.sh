@@ -14,7 +14,10 @@
 set -u
 dir=$1
 shift
-PY=/usr/bin/python3
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/dns.sh
+. "$(dirname "$0")/../lib/dns.sh"
 
 ip link set lo up || exit 69
 # mounts made here must not reach the parent namespace
@@ -30,21 +33,5 @@ dnsmasq=$(PATH=$PATH:/usr/sbin:/sbin command -v dnsmasq) || exit 69
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 # until it answers (any rcode), at most 5 s
-$PY - <<'PY' || exit 69
-import socket, sys, time
-q = bytes.fromhex("123401000001000000000000" "0570726f6265" "00" "00010001")
-end = time.time() + 5
-while time.time() < end:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(0.1)
-    try:
-        s.sendto(q, ("127.0.0.1", 53))
-        if s.recv(512)[:2] == q[:2]:
-            sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-    finally:
-        s.close()
-sys.exit(1)
-PY
+_dns_wait 53 || exit 69
 "$@"
