@@ -59,7 +59,7 @@ LIBEXEC_NAMES := $(filter-out common tls,\
 PROGS := $(BIN_NAMES:%=$(B)/bin/%) $(LIBEXEC_NAMES:%=$(B)/libexec/tambo/%)
 # libidn2 is loaded on first use (addr.c), GnuTLS with the TLS plugin
 # (tls.so): neither is linked into the per-connection handler.
-tambo_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS)
+tambo_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS) $(SYSTEMD_LIBS)
 smtpd_LIBS    := $(CRYPT_LIBS)
 authd_LIBS    := $(CRYPT_LIBS)
 enqueue_LIBS  :=

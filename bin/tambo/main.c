@@ -1,10 +1,13 @@
 /*
- * tambo — the operator's command: set-up, users, the queue.
+ * tambo — the operator's command: set-up, users, aliases, the queue, status.
  *
  *   tambo [-C dir] init DOMAIN [--hostname NAME]
  *   tambo [-C dir] user add|del|list|passwd|authenticate ...
  *   tambo [-C dir] dns records|check DOMAIN
  *   tambo [-C dir] queue list|mailq|flush|show ID|delete ID|bounce ID
+ *   tambo [-C dir] alias add|del|list ...
+ *   tambo [-C dir] test-send [--from ADDRESS] [--wait SECONDS] ADDRESS
+ *   tambo [-C dir] status [--since TIME]
  *
  * See tambo(8).  main only finds the configuration directory and hands the
  * rest to the command's file.
@@ -38,11 +41,16 @@ usage(void)
 	    "       tambo [-C dir] user add|del|passwd|authenticate ADDRESS "
 	    "[--password-stdin]\n"
 	    "       tambo [-C dir] user list [DOMAIN]\n"
+	    "       tambo [-C dir] alias add|del ADDRESS [TARGET...]\n"
+	    "       tambo [-C dir] alias list [DOMAIN]\n"
 	    "       tambo [-C dir] dkim keygen DOMAIN [--selector S] "
 	    "[--type ed25519|rsa] [--bits N]\n"
 	    "       tambo [-C dir] dns records|check DOMAIN\n"
 	    "       tambo [-C dir] queue list|mailq|flush\n"
-	    "       tambo [-C dir] queue show|delete|bounce ID\n", stderr);
+	    "       tambo [-C dir] queue show|delete|bounce ID\n"
+	    "       tambo [-C dir] test-send [--from ADDRESS] [--wait SECONDS] "
+	    "ADDRESS\n"
+	    "       tambo [-C dir] status [--since TIME]\n", stderr);
 	return EX_USAGE;
 }
 
@@ -67,6 +75,8 @@ main(int argc, char **argv)
 	if (i >= argc)
 		return usage();
 	dir = conf_dir(dir);
+	if (strcmp(argv[i], "alias") == 0)
+		return cmd_alias(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dkim") == 0)
 		return cmd_dkim(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "dns") == 0)
@@ -77,6 +87,10 @@ main(int argc, char **argv)
 		return cmd_queue(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "srs") == 0)	/* not in the usage: tambo(8) */
 		return cmd_srs(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "status") == 0)
+		return cmd_status(dir, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "test-send") == 0)
+		return cmd_test_send(dir, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "user") == 0)
 		return cmd_user(dir, argc - i - 1, argv + i + 1);
 	return usage();

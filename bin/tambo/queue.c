@@ -305,8 +305,8 @@ queue_delete(struct spool *sp, const char *id)
 	return EX_OK;
 }
 
-/* Run the delivery runner: deliver -C DIR ARG [ID]. */
-static int
+/* Run the delivery runner: deliver -C DIR ARG [ID] (tambo.h). */
+int
 queue_run_deliver(const char *dir, const char *arg, const char *id)
 {
 	char	 prog[PATH_MAX];

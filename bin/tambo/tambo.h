@@ -7,6 +7,11 @@
 #ifndef TAMBO_TAMBO_H
 #define TAMBO_TAMBO_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int	cmd_alias(const char *dir, int argc, char **argv);
 int	cmd_dkim(const char *dir, int argc, char **argv);
 int	cmd_dns(const char *dir, int argc, char **argv);
 /* Print a TXT record as a zone-file line, the value in strings of at most
@@ -14,7 +19,32 @@ int	cmd_dns(const char *dir, int argc, char **argv);
 void	dns_print_txt(const char *name, const char *value);
 int	cmd_init(const char *dir, int argc, char **argv);
 int	cmd_queue(const char *dir, int argc, char **argv);
+/*
+ * Run the delivery runner once, `deliver -C DIR ARG [-- ID]`, and wait for
+ * it; its exit status, or a sysexits code when it could not be run.
+ */
+int	queue_run_deliver(const char *dir, const char *arg, const char *id);
 int	cmd_srs(const char *dir, int argc, char **argv);
+int	cmd_status(const char *dir, int argc, char **argv);
+/*
+ * The value of key in one of tambo's log lines (log.h: an optional "<N>"
+ * prefix, then key=value fields, quoted and escaped where needed) into
+ * out[outsz], unescaped and cut to fit; false when the line has no such
+ * field.
+ */
+bool	status_log_field(const char *line, const char *key, char *out,
+	    size_t outsz);
+/*
+ * Each journal entry of tambo's units (by SYSLOG_IDENTIFIER) from
+ * since_usec (CLOCK_REALTIME microseconds) on, oldest first, to fn with
+ * the identifier, the entry's time and its message.  0, or -1 with errno
+ * when the journal cannot be opened or read.
+ */
+typedef void (*status_journal_fn)(const char *ident, uint64_t usec,
+	    const char *message, void *ctx);
+int	status_journal_each(uint64_t since_usec, status_journal_fn fn,
+	    void *ctx);
+int	cmd_test_send(const char *dir, int argc, char **argv);
 int	cmd_user(const char *dir, int argc, char **argv);
 
 /* Print "tambo: message" to stderr. */

@@ -5,8 +5,8 @@
  * A command in BIN (build/bin/tambo, /usr/bin/tambo) finds them in
  * BIN/../libexec/tambo; a program already in a libexec directory finds
  * its siblings beside it.  The running program is /proc/self/exe, so a
- * build tree and an installed tree each use their own programs, as
- * tlsload.c does for tls.so.
+ * build tree and an installed tree each use their own programs, and
+ * tlsload.c its own tls.so.
  */
 #ifndef TAMBO_PROGPATH_H
 #define TAMBO_PROGPATH_H

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,5 +526,28 @@ spool_read(struct spool *sp, const char *id, struct spool_envelope *e,
 	}
 	free(p);
 	*msgsize = (uint64_t)st.st_size - e->header_len;
+	return 0;
+}
+
+int
+spool_become_owner(const char *dir)
+{
+	struct stat st;
+	struct group *g;
+	gid_t	 groups[2];
+	size_t	 ng = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) == -1)
+		return -1;
+	if (st.st_uid == 0)
+		return 0;
+	groups[ng++] = st.st_gid;
+	if ((g = getgrnam("tambo-dkim")) != NULL)
+		groups[ng++] = g->gr_gid;
+	if (setgroups(ng, groups) == -1 || setgid(st.st_gid) == -1 ||
+	    setuid(st.st_uid) == -1)
+		return -1;
 	return 0;
 }

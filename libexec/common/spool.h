@@ -78,6 +78,14 @@ struct spool_tx {
 /* Open SPOOL (its tmp/ and queue/ must exist).  -1 with errno. */
 int	spool_open(struct spool *, const char *dir);
 void	spool_close(struct spool *);
+/*
+ * When running as root, become the owner of the spool directory dir, with
+ * its group and the DKIM key group tambo-dkim when it exists: the
+ * identity tambo-deliver.service runs as, so that files made by a root
+ * run stay readable to the services.  A root-owned spool (a test
+ * instance) and a non-root caller stay as they are.  0, or -1 with errno.
+ */
+int	spool_become_owner(const char *dir);
 
 /* A new queue id: arrival-ordered, unique (time, random). */
 void	spool_new_id(char id[SPOOL_ID_LEN + 1]);

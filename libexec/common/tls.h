@@ -43,12 +43,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "io.h"
 
 /* Bumped whenever struct tls_ops or the params structures change. */
-#define TLS_ABI		2
+#define TLS_ABI		3
 
 /* The plugin's file name, looked for in the running program's directory. */
 #define TLS_PLUGIN	"tls.so"
@@ -83,6 +84,14 @@ struct tls_client_params {
 	const char	*ca_file;
 	int		 min_version;	/* 13: TLS 1.3 only; else 1.2 and 1.3 */
 	int		 timeout_ms;	/* the handshake, bye; <= 0: 60 s */
+};
+
+/* What an operator is shown of a certificate (cert_info). */
+struct tls_cert_info {
+	char		 names[512];	/* DNS names, space-separated, else
+					 * the CN; "" when it has neither */
+	int64_t		 not_before;	/* Unix time; -1 when not set */
+	int64_t		 not_after;
 };
 
 struct tls_ops {
@@ -182,11 +191,25 @@ struct tls_ops {
 	 * session.
 	 */
 	bool	(*verified)(struct tls *, char *why, size_t whysz);
+
+	/*
+	 * For `tambo status`, not for sessions.  cert_info: the names and
+	 * validity of the first certificate in pem[0..len) (a fullchain.pem:
+	 * the server's own).  key_info: the algorithm of the PEM private key
+	 * in pem[0..len) (PKCS#8, PKCS#1 or SEC1, unencrypted) into type:
+	 * "rsa-2048", "ed25519", or GnuTLS's name of another algorithm
+	 * ("ECDSA"); the caller wipes pem.  Both return 0, or -1 with err
+	 * filled.
+	 */
+	int	(*cert_info)(const char *pem, size_t len,
+		    struct tls_cert_info *, char *err, size_t errsz);
+	int	(*key_info)(const char *pem, size_t len, char *type,
+		    size_t typesz, char *err, size_t errsz);
 };
 
 /*
- * Open the plugin: path, or when path is NULL TLS_PLUGIN in the directory
- * of the running program (readlink /proc/self/exe), so an installed smtpd
+ * Open the plugin: path, or when path is NULL TLS_PLUGIN in the libexec
+ * directory of the running program (progpath.h), so an installed smtpd
  * finds the installed plugin and a built one the built one.  Checks the
  * plugin's ABI and points its logging at log_error().  The plugin stays
  * loaded; later calls return the same ops.  NULL with err filled when it

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progpath.h"
 #include "tls.h"
 #include "poison.h"
 
@@ -22,34 +23,15 @@ tls_load(const char *path, char *err, size_t errsz)
 {
 	static const struct tls_ops *loaded;
 	const struct tls_ops *ops;
-	char	 exe[PATH_MAX], so[PATH_MAX];
-	const char *slash;
+	char	 so[PATH_MAX];
 	void	*h;
-	ssize_t	 n;
-	int	 len;
 
 	if (loaded != NULL)
 		return loaded;
 	if (path == NULL) {
-		/* "/usr/libexec/tambo/smtpd (deleted)" after an upgrade is
-		 * fine: only the directory is used */
-		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) ==
-		    -1) {
-			(void)snprintf(err, errsz, "tls plugin: "
-			    "/proc/self/exe: %s", strerror(errno));
-			return NULL;
-		}
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) == NULL) {
-			(void)snprintf(err, errsz, "tls plugin: no directory "
-			    "in %s", exe);
-			return NULL;
-		}
-		len = snprintf(so, sizeof(so), "%.*s/%s", (int)(slash - exe),
-		    exe, TLS_PLUGIN);
-		if (len < 0 || (size_t)len >= sizeof(so)) {
+		if (progpath_libexec(TLS_PLUGIN, so, sizeof(so)) == -1) {
 			(void)snprintf(err, errsz, "tls plugin: %s",
-			    strerror(ENAMETOOLONG));
+			    strerror(errno));
 			return NULL;
 		}
 		path = so;

@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,35 +71,6 @@ clean_tmp(struct runner *r)
 			    de->d_name);
 	}
 	(void)closedir(d);
-}
-
-/*
- * Run as root (by hand, or by `tambo queue flush`), become the spool's
- * owner first, with the DKIM key group when it exists, exactly as
- * tambo-deliver.service runs: files made by a root run would otherwise
- * be unreadable to the service later.
- */
-static int
-drop_to_spool_owner(const char *spool)
-{
-	struct stat st;
-	struct group *g;
-	gid_t	 groups[2];
-	size_t	 ng = 0;
-
-	if (geteuid() != 0)
-		return 0;
-	if (stat(spool, &st) == -1)
-		return -1;
-	if (st.st_uid == 0)
-		return 0;	/* a root-owned spool: stay as we are */
-	groups[ng++] = st.st_gid;
-	if ((g = getgrnam("tambo-dkim")) != NULL)
-		groups[ng++] = g->gr_gid;
-	if (setgroups(ng, groups) == -1 || setgid(st.st_gid) == -1 ||
-	    setuid(st.st_uid) == -1)
-		return -1;
-	return 0;
 }
 
 /* One pass; the number of messages it looked at. */
@@ -181,7 +151,7 @@ main(int argc, char **argv)
 		log_error("cannot read the configuration", err, 0);
 		return EX_TEMPFAIL;
 	}
-	if (drop_to_spool_owner(r.conf.spool) == -1) {
+	if (spool_become_owner(r.conf.spool) == -1) {
 		log_error("cannot become the spool's owner", r.conf.spool,
 		    errno);
 		return EX_TEMPFAIL;

@@ -10,6 +10,8 @@
 
 #include <gnutls/gnutls.h>
 
+#include "tls.h"
+
 #define TLSP_EXPORT	__attribute__((visibility("default")))
 
 #define TLSP_CHAIN_MAX		8		/* certificates in a fullchain.pem */
@@ -45,5 +47,11 @@ int	tlsp_creds_load(gnutls_certificate_credentials_t creds,
  */
 int	tlsp_ticket_key(const char *path,
 	    unsigned char key[TLSP_TICKET_KEY_SIZE]);
+
+/* info.c: tls_ops.cert_info and key_info (tls.h). */
+int	tlsp_cert_info(const char *pem, size_t len, struct tls_cert_info *,
+	    char *err, size_t errsz);
+int	tlsp_key_info(const char *pem, size_t len, char *type, size_t typesz,
+	    char *err, size_t errsz);
 
 #endif

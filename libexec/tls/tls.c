@@ -725,6 +725,8 @@ tls_verified(struct tls *t, char *why, size_t whysz)
 
 TLSP_EXPORT const struct tls_ops tambo_tls_ops = {
 	.abi = TLS_ABI,
+	.cert_info = tlsp_cert_info,
+	.key_info = tlsp_key_info,
 	.server_new = tls_server_new,
 	.handshake = tls_handshake,
 	.io = {

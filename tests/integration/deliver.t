@@ -23,18 +23,14 @@ E="$B/libexec/tambo/enqueue"
 D="$B/libexec/tambo/deliver"
 
 sinkport=$(free_port)
-mkdir -p "$tmp/sink"
-chmod 777 "$tmp/sink"
 # start_sink [smtp-sink options]: (re)start the receiver on $sinkport
 sinkpid=
 start_sink() {
 	[ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null && wait "$sinkpid" 2>/dev/null
-	/usr/sbin/smtp-sink -u nobody -R / -d "$tmp/sink/%M." "$@" \
-		"127.0.0.1:$sinkport" 100 2>>"$tmp/sink.log" &
-	sinkpid=$!
+	sink_start "$tmp/sink" "$sinkport" "$@" || return 1
+	sinkpid=$SINK_PID
 	wait_port "$sinkport"
 }
-at_exit 'kill $sinkpid'
 sink_count() { find "$tmp/sink" -type f | wc -l; }
 sink_clear() { find "$tmp/sink" -type f -delete; }
 
@@ -355,22 +351,8 @@ if [ -x "$B/libexec/tambo/dkimsign" ]; then
 	tap_like "$(cat "$f")" '^DKIM-Signature: .*' "the runner signed it"
 	# The sink's X- lines are not part of the message; verify the rest
 	# with python3-dkim, the keys' records from dkimsign --public-key.
-	v=$(/usr/bin/python3 - "$f" "$B/libexec/tambo/dkimsign" "$c/domains/example.test/dkim" <<'PY'
-import sys, subprocess, dkim
-raw = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
-lines = raw.split(b"\n")
-while lines and lines[0].startswith(b"X-"):
-    lines.pop(0)
-msg = b"\r\n".join(lines)
-def dnsfunc(name, timeout=5):
-    sel = name.decode().split(".")[0]
-    return subprocess.run([sys.argv[2], "--public-key", "%s/%s.key" % (sys.argv[3], sel)],
-                          capture_output=True).stdout.strip()
-d = dkim.DKIM(msg)
-n = msg.count(b"DKIM-Signature:")
-print(n, all(d.verify(idx=i, dnsfunc=dnsfunc) for i in range(n)))
-PY
-)
+	v=$(/usr/bin/python3 "$TOP/tests/lib/sink_dkim.py" "$f" \
+	    "$B/libexec/tambo/dkimsign" "$c/domains/example.test/dkim")
 	tap_is "$v" "2 True" "two signatures (Ed25519 and RSA), both verify with python3-dkim"
 	rm -f "$c"/domains/example.test/dkim/*.key
 	sink_clear

@@ -28,11 +28,7 @@ if ! { PORT=$(free_port) && SINK=$(free_port "$PORT"); }; then
 fi
 
 # --- the receiver on the host: what the container's runner delivers ------
-mkdir -p "$tmp/sink"
-chmod 777 "$tmp/sink"
-/usr/sbin/smtp-sink -u nobody -R / -d "$tmp/sink/%M." "127.0.0.1:$SINK" 50 \
-	2>"$tmp/sink.log" &
-at_exit "kill $!"
+sink_start "$tmp/sink" "$SINK" || { echo "Bail out! smtp-sink"; exit 1; }
 
 # --- staging ---------------------------------------------------------------
 nspawn_stage tambo-smtp.socket tambo-smtp@.service tambo-deliver.service \

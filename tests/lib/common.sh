@@ -98,6 +98,20 @@ make_instance() {	# dir: example.test with alice (password "secret"),
 		--password-stdin || return 1
 }
 
+# sink_start DIR PORT [smtp-sink options]: Postfix's smtp-sink on
+# 127.0.0.1:PORT as nobody, each message it receives a file in DIR (made
+# writable for it), its complaints in DIR.log; its pid in SINK_PID,
+# stopped at exit.  Does not wait: wait_port PORT does.
+sink_start() {
+	local dir=$1 port=$2
+	shift 2
+	mkdir -p "$dir" && chmod 777 "$dir" || return 1
+	/usr/sbin/smtp-sink -u nobody -R / -d "$dir/%M." "$@" \
+		"127.0.0.1:$port" 100 2>>"$dir.log" &
+	SINK_PID=$!
+	at_exit "kill $SINK_PID"
+}
+
 wait_port() {	# port: until something accepts on 127.0.0.1:port (5 s)
 	$PY - "$1" <<'PY'
 import socket, sys, time
