@@ -180,44 +180,36 @@ alias_pipe_cmd(const char *s, size_t n, size_t *cl)
 }
 
 /*
- * Split a value into its targets as expand_alias does: commas, blanks
- * trimmed, empty pieces skipped, and a piece that starts with '|' takes
- * the rest of the value (kept as "| command").
+ * Split a value into its targets by users_alias_next, the runner's
+ * reading; a pipe is kept as "| command" ("|" when the command is empty).
  */
 static int
 alias_split(const char *val, size_t n, struct alias_targets *t)
 {
-	const char *cmd;
+	enum users_target kind;
 	char	*piped;
-	size_t	 i = 0, s, e, cl;
+	size_t	 pos = 0, start, len;
 	int	 r;
 
 	t->v = NULL;
 	t->n = 0;
-	while (i < n) {
-		s = i;
-		while (s < n && alias_blank(val[s]))
-			s++;
-		if (s < n && val[s] == '|') {
-			cmd = alias_pipe_cmd(val + s, n - s, &cl);
-			if (cl == 0)	/* an empty command, as written */
-				return alias_targets_insert(t, t->n, "|", 1);
-			if ((piped = malloc(cl + 3)) == NULL)
+	while ((kind = users_alias_next(val, n, &pos, &start, &len)) !=
+	    USERS_TARGET_END) {
+		if (kind == USERS_TARGET_ADDRESS) {
+			if (alias_targets_insert(t, t->n, val + start,
+			    len) == -1)
 				return -1;
-			memcpy(piped, "| ", 2);
-			memcpy(piped + 2, cmd, cl);
-			r = alias_targets_insert(t, t->n, piped, cl + 2);
-			free(piped);
-			return r;
+			continue;
 		}
-		for (e = s; e < n && val[e] != ','; e++)
-			;
-		i = e + 1;
-		while (e > s && alias_blank(val[e - 1]))
-			e--;
-		if (e > s && alias_targets_insert(t, t->n, val + s,
-		    e - s) == -1)
+		if (len == 0)	/* an empty command, as written */
+			return alias_targets_insert(t, t->n, "|", 1);
+		if ((piped = malloc(len + 3)) == NULL)
 			return -1;
+		memcpy(piped, "| ", 2);
+		memcpy(piped + 2, val + start, len);
+		r = alias_targets_insert(t, t->n, piped, len + 2);
+		free(piped);
+		return r;
 	}
 	return 0;
 }

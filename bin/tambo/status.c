@@ -44,6 +44,7 @@
 #include <systemd/sd-journal.h>
 
 #include "conf.h"
+#include "log.h"
 #include "num.h"
 #include "qstate.h"
 #include "spool.h"
@@ -106,10 +107,12 @@ status_age(int64_t secs, char *out, size_t outsz)
 	if (secs < 0)
 		secs = 0;
 	if (secs >= 86400)
-		(void)snprintf(out, outsz, "%lldd %lldh", (long long)secs / 86400,
+		(void)snprintf(out, outsz, "%lldd %lldh",
+		    (long long)secs / 86400,
 		    (long long)(secs % 86400) / 3600);
 	else if (secs >= 3600)
-		(void)snprintf(out, outsz, "%lldh %lldm", (long long)secs / 3600,
+		(void)snprintf(out, outsz, "%lldh %lldm",
+		    (long long)secs / 3600,
 		    (long long)(secs % 3600) / 60);
 	else if (secs >= 60)
 		(void)snprintf(out, outsz, "%lldm", (long long)secs / 60);
@@ -124,65 +127,6 @@ status_clean(char *s)
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = ' ';
-}
-
-/* --- log lines ------------------------------------------------------------ */
-
-bool
-status_log_field(const char *line, const char *key, char *out, size_t outsz)
-{
-	const char *p = line;
-	size_t	 klen = strlen(key), o = 0;
-
-	if (outsz == 0)
-		return false;
-	if (*p == '<') {	/* the priority prefix */
-		while (*p != '\0' && *p != '>')
-			p++;
-		if (*p == '>')
-			p++;
-	}
-	while (*p != '\0') {
-		const char *k;
-		bool	 want;
-
-		while (*p == ' ')
-			p++;
-		k = p;
-		while (*p != '\0' && *p != '=' && *p != ' ')
-			p++;
-		if (*p != '=')
-			continue;	/* a word without a value */
-		want = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
-		p++;
-		if (*p != '"') {
-			for (; *p != '\0' && *p != ' '; p++)
-				if (want && o + 1 < outsz)
-					out[o++] = *p;
-		} else {
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				char	 c = *p;
-
-				if (c == '\\' && p[1] == 'x' &&
-				    num_hexval(p[2]) >= 0 &&
-				    num_hexval(p[3]) >= 0) {
-					c = (char)(num_hexval(p[2]) * 16 +
-					    num_hexval(p[3]));
-					p += 3;
-				} else if (c == '\\' && p[1] != '\0')
-					c = *++p;
-				if (want && o + 1 < outsz)
-					out[o++] = c;
-			}
-			if (*p == '"')
-				p++;
-		}
-		if (want) {
-			out[o] = '\0';
-			return true;
-		}
-	}
-	return false;
 }
 
 /* --- the queue ------------------------------------------------------------ */
@@ -542,8 +486,8 @@ status_dkim_domain(const struct conf *conf, const struct tls_ops *tls,
 		}
 		if (status_key_type(tls, path, type, sizeof(type), why,
 		    sizeof(why)) == 0) {
-			status_line("OK", "%s: selector %s: %s", dom->name, v[i],
-			    type);
+			status_line("OK", "%s: selector %s: %s", dom->name,
+			    v[i], type);
 			continue;
 		}
 		saved = errno;
@@ -731,31 +675,31 @@ status_activity_entry(const char *ident, uint64_t usec, const char *msg,
 	bool	 handler = status_is_handler(ident);
 
 	a->entries++;
-	if (!status_log_field(msg, "event", ev, sizeof(ev)))
+	if (!log_field(msg, "event", ev, sizeof(ev)))
 		return;
 	if (strcmp(ev, "queued") == 0 && handler)
 		a->accepted++;
 	else if (strcmp(ev, "delivered") == 0)
 		a->delivered++;
 	else if (strcmp(ev, "auth") == 0 && handler &&
-	    status_log_field(msg, "result", v, sizeof(v)) &&
+	    log_field(msg, "result", v, sizeof(v)) &&
 	    strcmp(v, "fail") == 0)
 		a->login_failures++;
 	else if (strcmp(ev, "tls") == 0 && handler)
 		a->tls_in++;
 	else if (strcmp(ev, "connect") == 0 &&
-	    status_log_field(msg, "relay", v, sizeof(v))) {
+	    log_field(msg, "relay", v, sizeof(v))) {
 		a->relays++;
-		if (status_log_field(msg, "tls", v, sizeof(v)) &&
+		if (log_field(msg, "tls", v, sizeof(v)) &&
 		    strcmp(v, "none") != 0)
 			a->tls_out++;
 	} else if (strcmp(ev, "error") == 0) {
 		a->errors++;
-		if (!status_log_field(msg, "what", v, sizeof(v)))
+		if (!log_field(msg, "what", v, sizeof(v)))
 			v[0] = '\0';
 		(void)snprintf(a->last_error, sizeof(a->last_error), "%s: %s",
 		    ident, v);
-		if (status_log_field(msg, "detail", v, sizeof(v)))
+		if (log_field(msg, "detail", v, sizeof(v)))
 			(void)snprintf(a->last_error + strlen(a->last_error),
 			    sizeof(a->last_error) - strlen(a->last_error),
 			    ": %s", v);
@@ -770,14 +714,14 @@ status_activity_entry(const char *ident, uint64_t usec, const char *msg,
 			a->bounced++;
 		f->usec = usec;
 		(void)snprintf(f->event, sizeof(f->event), "%s", ev);
-		if (!status_log_field(msg, "to", f->to, sizeof(f->to)))
+		if (!log_field(msg, "to", f->to, sizeof(f->to)))
 			(void)snprintf(f->to, sizeof(f->to), "?");
-		if (!status_log_field(msg, "code", code, sizeof(code)) ||
+		if (!log_field(msg, "code", code, sizeof(code)) ||
 		    strcmp(code, "0") == 0)
 			code[0] = '\0';
-		if (!status_log_field(msg, "dsn", dsn, sizeof(dsn)))
+		if (!log_field(msg, "dsn", dsn, sizeof(dsn)))
 			dsn[0] = '\0';
-		if (!status_log_field(msg, "text", v, sizeof(v)))
+		if (!log_field(msg, "text", v, sizeof(v)))
 			v[0] = '\0';
 		(void)snprintf(f->text, sizeof(f->text), "%s%s%s%s%s", code,
 		    code[0] ? " " : "", dsn, code[0] || dsn[0] ? " " : "", v);

@@ -27,14 +27,6 @@ int	queue_run_deliver(const char *dir, const char *arg, const char *id);
 int	cmd_srs(const char *dir, int argc, char **argv);
 int	cmd_status(const char *dir, int argc, char **argv);
 /*
- * The value of key in one of tambo's log lines (log.h: an optional "<N>"
- * prefix, then key=value fields, quoted and escaped where needed) into
- * out[outsz], unescaped and cut to fit; false when the line has no such
- * field.
- */
-bool	status_log_field(const char *line, const char *key, char *out,
-	    size_t outsz);
-/*
  * Each journal entry of tambo's units (by SYSLOG_IDENTIFIER) from
  * since_usec (CLOCK_REALTIME microseconds) on, oldest first, to fn with
  * the identifier, the entry's time and its message.  0, or -1 with errno

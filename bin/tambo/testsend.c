@@ -47,6 +47,7 @@
 #include "num.h"
 #include "qstate.h"
 #include "spool.h"
+#include "log.h"
 #include "tambo.h"
 #include "users.h"
 #include "poison.h"
@@ -85,12 +86,12 @@ ts_outcome_line(struct ts_outcomes *os, const char *line)
 	char	 code[8], dsn[16], text[QSTATE_TEXT_MAX];
 	size_t	 i;
 
-	if (!status_log_field(line, "id", id, sizeof(id)) ||
+	if (!log_field(line, "id", id, sizeof(id)) ||
 	    strcmp(id, os->id) != 0 ||
-	    !status_log_field(line, "event", ev, sizeof(ev)) ||
+	    !log_field(line, "event", ev, sizeof(ev)) ||
 	    (strcmp(ev, "delivered") != 0 && strcmp(ev, "deferred") != 0 &&
 	    strcmp(ev, "bounced") != 0) ||
-	    !status_log_field(line, "to", to, sizeof(to)))
+	    !log_field(line, "to", to, sizeof(to)))
 		return;
 	for (i = 0; i < os->n; i++)
 		if (strcmp(os->o[i].to, to) == 0)
@@ -102,15 +103,15 @@ ts_outcome_line(struct ts_outcomes *os, const char *line)
 		(void)snprintf(o->to, sizeof(o->to), "%s", to);
 	}
 	(void)snprintf(o->event, sizeof(o->event), "%s", ev);
-	if (!status_log_field(line, "relay", o->relay, sizeof(o->relay)) ||
+	if (!log_field(line, "relay", o->relay, sizeof(o->relay)) ||
 	    strcmp(o->relay, "-") == 0)
 		o->relay[0] = '\0';
-	if (!status_log_field(line, "code", code, sizeof(code)) ||
+	if (!log_field(line, "code", code, sizeof(code)) ||
 	    strcmp(code, "0") == 0)
 		code[0] = '\0';
-	if (!status_log_field(line, "dsn", dsn, sizeof(dsn)))
+	if (!log_field(line, "dsn", dsn, sizeof(dsn)))
 		dsn[0] = '\0';
-	if (!status_log_field(line, "text", text, sizeof(text)))
+	if (!log_field(line, "text", text, sizeof(text)))
 		text[0] = '\0';
 	(void)snprintf(o->reply, sizeof(o->reply), "%s%s%s%s%s", code,
 	    code[0] ? " " : "", dsn, code[0] || dsn[0] ? " " : "", text);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "num.h"
 #include "poison.h"
 
 static const char *log_program = "tambo";
@@ -361,4 +362,61 @@ log_bounced(const char *to, const char *relay, int code, const char *dsn,
     const char *tls, const char *text)
 {
 	log_outcome(LOG_NOTICE, "bounced", to, relay, code, dsn, tls, text);
+}
+
+bool
+log_field(const char *line, const char *key, char *out, size_t outsz)
+{
+	const char *p = line;
+	size_t	 klen = strlen(key), o = 0;
+
+	if (outsz == 0)
+		return false;
+	if (*p == '<') {	/* the priority prefix */
+		while (*p != '\0' && *p != '>')
+			p++;
+		if (*p == '>')
+			p++;
+	}
+	while (*p != '\0') {
+		const char *k;
+		bool	 want;
+
+		while (*p == ' ')
+			p++;
+		k = p;
+		while (*p != '\0' && *p != '=' && *p != ' ')
+			p++;
+		if (*p != '=')
+			continue;	/* a word without a value */
+		want = (size_t)(p - k) == klen && memcmp(k, key, klen) == 0;
+		p++;
+		if (*p != '"') {
+			for (; *p != '\0' && *p != ' '; p++)
+				if (want && o + 1 < outsz)
+					out[o++] = *p;
+		} else {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				char	 c = *p;
+
+				if (c == '\\' && p[1] == 'x' &&
+				    num_hexval(p[2]) >= 0 &&
+				    num_hexval(p[3]) >= 0) {
+					c = (char)(num_hexval(p[2]) * 16 +
+					    num_hexval(p[3]));
+					p += 3;
+				} else if (c == '\\' && p[1] != '\0')
+					c = *++p;
+				if (want && o + 1 < outsz)
+					out[o++] = c;
+			}
+			if (*p == '"')
+				p++;
+		}
+		if (want) {
+			out[o] = '\0';
+			return true;
+		}
+	}
+	return false;
 }

@@ -14,6 +14,7 @@
 #ifndef TAMBO_LOG_H
 #define TAMBO_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h>
 
@@ -42,6 +43,15 @@ void	log_emit(struct logline *);
 void	log_error(const char *what, const char *detail, int err);
 /* A free-form warning (configuration trouble, ...). */
 void	log_warn(const char *what, const char *detail);
+
+/*
+ * Reading a line back (tambo status, test-send): the value of key in a
+ * line these functions made (after an optional "<N>" prefix), unquoted
+ * and unescaped, into out[outsz], cut to fit and NUL-terminated; false
+ * when the line has no such field.  The first field of that name counts.
+ * No I/O.
+ */
+bool	log_field(const char *line, const char *key, char *out, size_t outsz);
 
 /* Handler events. */
 void	log_connect(const char *mode, const char *client, unsigned port);

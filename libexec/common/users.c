@@ -404,3 +404,45 @@ users_may_send(const struct users *u, const char *user, const char *from)
 	free(text);
 	return ok;
 }
+
+static bool
+users_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+enum users_target
+users_alias_next(const char *v, size_t n, size_t *pos, size_t *start,
+    size_t *len)
+{
+	size_t	 s, e;
+
+	while (*pos < n) {
+		s = *pos;
+		while (s < n && users_blank(v[s]))
+			s++;
+		if (s < n && v[s] == '|') {
+			s++;
+			while (s < n && users_blank(v[s]))
+				s++;
+			e = n;
+			while (e > s && users_blank(v[e - 1]))
+				e--;
+			*pos = n;
+			*start = s;
+			*len = e - s;
+			return USERS_TARGET_PIPE;
+		}
+		for (e = s; e < n && v[e] != ','; e++)
+			;
+		*pos = e < n ? e + 1 : n;
+		while (e > s && users_blank(v[e - 1]))
+			e--;
+		if (e > s) {
+			*start = s;
+			*len = e - s;
+			return USERS_TARGET_ADDRESS;
+		}
+	}
+	return USERS_TARGET_END;
+}

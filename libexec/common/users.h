@@ -114,6 +114,25 @@ int	users_file_get(const char *path, const char *key, char sep,
 enum users_result users_resolve(const struct users *, const struct addr *,
 	    char *out, size_t outsz, const struct users_domain **dom);
 
+/* What users_alias_next found. */
+enum users_target {
+	USERS_TARGET_END,	/* no more targets */
+	USERS_TARGET_ADDRESS,	/* an address or a bare local part */
+	USERS_TARGET_PIPE,	/* "| command": the command, maybe empty */
+};
+
+/*
+ * The targets of an alias value v[0..n) (tambo-domains(5)), one per
+ * call, starting with *pos 0: commas separate them, blanks (space, tab)
+ * around each are trimmed and empty ones skipped; a target that starts
+ * with '|' is a command that takes the rest of the value, commas
+ * included, and is the last.  The target is v[*start .. *start + *len),
+ * for a pipe the command without the '|', trimmed.  The one reading of
+ * the grammar for the delivery runner and `tambo alias`; no I/O.
+ */
+enum users_target users_alias_next(const char *v, size_t n, size_t *pos,
+	    size_t *start, size_t *len);
+
 /* Copy the local part for lookup: lower-case, drops, suffix cut. */
 void	users_canonical_local(const struct conf *, const char *local,
 	    char *out, size_t outsz);

@@ -123,45 +123,38 @@ static int
 expand_alias(struct expand *x, const char *targets,
     const struct users_domain *dom, size_t depth)
 {
-	char	 buf[ALIAS_LINE_MAX], *p, *save = NULL;
+	size_t	 n = strlen(targets), pos = 0, start, len;
+	enum users_target kind;
+	char	 addr[ADDR_PATH_MAX + 1], cmd[QSTATE_ADDR_MAX];
+	int	 w;
 
-	(void)snprintf(buf, sizeof(buf), "%s", targets);
-	for (p = strtok_r(buf, ",", &save); p != NULL;
-	    p = strtok_r(NULL, ",", &save)) {
-		char	*end, addr[ADDR_PATH_MAX + 1];
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (*p == '\0')
-			continue;
-		if (*p == '|') {
-			/* A command reads the rest of the line: the commas
-			 * after it belong to it. */
-			char	 cmd[QSTATE_ADDR_MAX];
-			const char *rest = targets + (p - buf) + 1;
-
-			while (*rest == ' ' || *rest == '\t')
-				rest++;
-			(void)snprintf(cmd, sizeof(cmd), "%s", rest);
-			end = cmd + strlen(cmd);
-			while (end > cmd && (end[-1] == ' ' ||
-			    end[-1] == '\t'))
-				*--end = '\0';
-			if (cmd[0] == '\0' || expand_add(x, QK_PIPE, cmd,
-			    "-") == NULL)
+	while ((kind = users_alias_next(targets, n, &pos, &start, &len)) !=
+	    USERS_TARGET_END) {
+		if (kind == USERS_TARGET_PIPE) {
+			if (len == 0 || len >= sizeof(cmd)) {
 				expand_fail(x, x->m->env.rcpt[x->orig].addr,
-				    "5.3.5", "bad alias: empty command");
+				    "5.3.5", len == 0 ? "bad alias: empty "
+				    "command" : "bad alias: command too long");
+				return 0;
+			}
+			memcpy(cmd, targets + start, len);
+			cmd[len] = '\0';
+			if (expand_add(x, QK_PIPE, cmd, "-") == NULL)
+				expand_fail(x, x->m->env.rcpt[x->orig].addr,
+				    "5.3.5", "bad alias: cannot add the "
+				    "command");
 			return 0;
 		}
-		if (strchr(p, '@') == NULL) {
-			if ((size_t)snprintf(addr, sizeof(addr), "%s@%s", p,
-			    dom->name) >= sizeof(addr))
-				continue;
-		} else
-			(void)snprintf(addr, sizeof(addr), "%s", p);
+		if (memchr(targets + start, '@', len) == NULL)
+			w = snprintf(addr, sizeof(addr), "%.*s@%s", (int)len,
+			    targets + start, dom->name);
+		else
+			w = snprintf(addr, sizeof(addr), "%.*s", (int)len,
+			    targets + start);
+		if (w < 0 || (size_t)w >= sizeof(addr)) {
+			log_warn("bad address in an alias", "too long");
+			continue;
+		}
 		if (expand_address(x, addr, depth + 1, dom->name) == -1)
 			return -1;
 	}

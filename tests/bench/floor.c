@@ -166,7 +166,8 @@ main(int argc, char **argv)
 		return 1;
 	while ((l = line()) != NULL) {
 		if (strncasecmp(l, "EHLO", 4) == 0)
-			(void)say(tls == NULL ? "250-floor\r\n250 STARTTLS\r\n" :
+			(void)say(tls == NULL ?
+			    "250-floor\r\n250 STARTTLS\r\n" :
 			    "250-floor\r\n250 AUTH PLAIN\r\n");
 		else if (strcasecmp(l, "STARTTLS") == 0 && tls == NULL) {
 			(void)say("220 2.0.0 go ahead\r\n");

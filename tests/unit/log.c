@@ -1,8 +1,9 @@
 /*
  * log.c — unit tests for libexec/common/log.c: the line format (priority,
  * sid= or prog=, event=, key=value), escaping that keeps a client from
- * forging fields or lines, the event functions' field names, and long
- * lines.  stderr is sent to a temporary file and read back.
+ * forging fields or lines, the event functions' field names, long lines,
+ * and log_field reading every value back.  stderr is sent to a temporary
+ * file and read back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,11 +219,6 @@ test_long(void)
 	ok(n > 0 && n <= LOG_LINE_MAX, "a long line is cut (%zu)", n);
 	ok(n > 0 && s[n - 1] == '\n' && strchr(s, '\n') == s + n - 1,
 	    "still one line");
-	/*
-	 * TODO bug: log.c promises "a too-long line is cut and marked with
-	 * trunc=1", but log_raw keeps 16 octets spare from everything,
-	 * log_emit's " trunc=1" included, so the marker never fits.
-	 */
 	ok(n > 9 && strcmp(s + n - 9, " trunc=1\n") == 0,
 	    "a cut line ends with trunc=1");
 
@@ -238,6 +234,53 @@ test_long(void)
 	    "many fields: cut, one line");
 }
 
+/* Every value of value_cases, written by log_mem, reads back the same. */
+static void
+test_field(void)
+{
+	char	 out[256], line[LOG_LINE_MAX + 1];
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(value_cases) / sizeof(value_cases[0]); i++) {
+		const struct value_case *c = &value_cases[i];
+		struct logline l;
+
+		n = c->len ? c->len : strlen(c->val);
+		log_start(&l, LOG_INFO, "ev");
+		log_str(&l, "before", "x y");
+		log_mem(&l, "k", c->val, n);
+		log_str(&l, "after", "z");
+		memcpy(line, l.buf, l.len);
+		line[l.len] = '\0';
+		ok(log_field(line, "k", out, sizeof(out)), "field %zu found",
+		    i);
+		if (memchr(c->val, '\0', n) == NULL)
+			is_str(out, c->val, "field %zu reads back", i);
+		else
+			is_str(out, "a", "field %zu reads back up to its NUL",
+			    i);
+		ok(log_field(line, "after", out, sizeof(out)) &&
+		    strcmp(out, "z") == 0, "field %zu: the next field intact",
+		    i);
+	}
+	ok(log_field("<6>sid=1 event=queued id=ABC", "event", out,
+	    sizeof(out)) && strcmp(out, "queued") == 0, "priority prefix");
+	ok(log_field("event=a event=b", "event", out, sizeof(out)) &&
+	    strcmp(out, "a") == 0, "the first field of a name counts");
+	ok(!log_field("<6>sid=1 event=queued", "id", out, sizeof(out)),
+	    "a missing field");
+	ok(!log_field("<6>sid=1 xid=2 event=queued", "id", out, sizeof(out)),
+	    "a longer key is not the key");
+	ok(!log_field("word k", "k", out, sizeof(out)), "a key without =");
+	ok(log_field("k=\"unterminated", "k", out, sizeof(out)) &&
+	    strcmp(out, "unterminated") == 0, "an unterminated quote");
+	ok(log_field("k=\"\\x4", "k", out, sizeof(out)) &&
+	    strcmp(out, "x4") == 0, "a short \\x escape");
+	ok(log_field("k=abcdef", "k", out, 4) && strcmp(out, "abc") == 0,
+	    "cut to fit");
+	ok(!log_field("k=a", "k", out, 0), "no room at all");
+}
+
 int
 main(void)
 {
@@ -247,6 +290,7 @@ main(void)
 	test_session();
 	test_events();
 	test_long();
+	test_field();
 	tap_rmtree(dir);
 	return done_testing();
 }

@@ -368,6 +368,46 @@ test_file_has(void)
 	is_int(users_file_has(path, "x", ':'), -1, "file_has: a directory");
 }
 
+/* users_alias_next: the alias grammar of tambo-domains(5). */
+static void
+test_alias_targets(void)
+{
+	static const struct {
+		const char	*value;
+		const char	*want;	/* each target then "|"; "!cmd" */
+	} cases[] = {
+		{ "", "" },
+		{ " , ,\t", "" },
+		{ "alice", "alice|" },
+		{ " alice ,bob@example.org,, carol\t",
+		    "alice|bob@example.org|carol|" },
+		{ "| /usr/bin/cmd -x", "!/usr/bin/cmd -x|" },
+		{ "a, |cmd a, b , c ", "a|!cmd a, b , c|" },
+		{ "a, |  ", "a|!|" },
+		{ "a|b, c", "a|b|c|" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v = cases[i].value;
+		enum users_target k;
+		char	 got[256];
+		size_t	 n = strlen(v), pos = 0, start, len, o = 0;
+
+		got[0] = '\0';
+		while ((k = users_alias_next(v, n, &pos, &start, &len)) !=
+		    USERS_TARGET_END && o + len + 3 < sizeof(got)) {
+			if (k == USERS_TARGET_PIPE)
+				got[o++] = '!';
+			memcpy(got + o, v + start, len);
+			o += len;
+			got[o++] = '|';
+			got[o] = '\0';
+		}
+		is_str(got, cases[i].want, "alias targets of \"%s\"", v);
+	}
+}
+
 int
 main(void)
 {
@@ -391,5 +431,6 @@ main(void)
 	test_canonical();
 	test_file_has();
 	tap_rmtree(dir);
+	test_alias_targets();
 	return done_testing();
 }
