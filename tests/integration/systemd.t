@@ -261,13 +261,14 @@ fi
 
 # --- MaxConnectionsPerSource= ------------------------------------------------
 
-# Sixteen sessions from 127.0.0.1 are held open; the seventeenth is closed
-# by systemd before any greeting; once they are gone the socket serves
-# again (no trigger limit failed it).
+# As many sessions from 127.0.0.1 as the unit allows one source are held
+# open; the next is closed by systemd before any greeting; once they are
+# gone the socket serves again (no trigger limit failed it).
+PER_SOURCE=$(sed -n 's/^MaxConnectionsPerSource=//p' "$TOP/units/tambo-smtp.socket")
 per_source() {
-	/usr/bin/python3 - "$PORT" <<'PY'
+	/usr/bin/python3 - "$PORT" "$PER_SOURCE" <<'PY'
 import socket, sys, time
-port = int(sys.argv[1])
+port, limit = int(sys.argv[1]), int(sys.argv[2])
 def open_one():
     s = socket.create_connection(("127.0.0.1", port), timeout=20)
     try:
@@ -275,20 +276,20 @@ def open_one():
     except ConnectionResetError:
         return s, b""
 held = []
-for i in range(16):
+for i in range(limit):
     s, banner = open_one()
     if not banner.startswith(b"220 "):
         sys.exit("connection %d: greeting %r" % (i + 1, banner))
     held.append(s)
 s, banner = open_one()
 if banner != b"":
-    sys.exit("17th connection got %r, expected to be closed" % banner)
+    sys.exit("connection %d got %r, expected to be closed" % (limit + 1, banner))
 s.close()
 for s in held:
     s.sendall(b"QUIT\r\n")
     s.recv(512)
     s.close()
-# The sixteen handlers take a moment to exit after QUIT.
+# The handlers take a moment to exit after QUIT.
 for i in range(100):
     s, banner = open_one()
     if banner.startswith(b"220 "):
@@ -303,10 +304,10 @@ s.close()
 PY
 }
 if [ -x /usr/bin/python3 ]; then
-	check "MaxConnectionsPerSource=16: 17th connection closed, socket still serves" \
+	check "MaxConnectionsPerSource=$PER_SOURCE: the next connection closed, socket still serves" \
 		per_source
 else
-	skip_test "MaxConnectionsPerSource=16" "no /usr/bin/python3"
+	skip_test "MaxConnectionsPerSource=$PER_SOURCE" "no /usr/bin/python3"
 fi
 
 # Every session (those above too) ends cleanly and CollectMode= unloads
