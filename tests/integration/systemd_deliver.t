@@ -20,7 +20,7 @@ nspawn_need swaks ss
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "no smtp-sink (postfix)"
 nspawn_need_built libexec/tambo/smtpd libexec/tambo/deliver \
 	libexec/tambo/remote bin/tambo
-nspawn_begin tambo-d$$ 17
+nspawn_begin tambo-d$$ 21
 
 if ! { PORT=$(free_port) && SINK=$(free_port "$PORT"); }; then
 	echo "Bail out! no port"
@@ -136,6 +136,52 @@ if [ $DKIM = yes ]; then
 else
 	skip_test "locally submitted mail arrives DKIM-signed" "no dkimsign"
 fi
+
+# --- a burst: one path-triggered run after another --------------------------
+# Twelve messages, one at a time, start the runner a dozen times within
+# seconds, more than systemd's default start limit (5 in 10 s) allows: the
+# service must not hit it, the path unit must keep watching, and every
+# message must still leave at once.  Afterwards the runner must rest: its
+# own writes in the queue do not start it again and again.
+burst_ok=0
+for i in $(seq 1 12); do
+	swaks --server 127.0.0.1 --port "$PORT" --timeout 20 \
+		--to "b$i@example.test" --from author@sender.example \
+		--helo client.example --header "Subject: burst-$i" \
+		>/dev/null 2>&1 && burst_ok=$((burst_ok + 1))
+	sleep 0.3
+done
+if [ "$burst_ok" = 12 ]; then
+	ok "burst: 12 messages accepted one after another"
+else
+	not_ok "burst: 12 messages accepted" "$burst_ok accepted"
+fi
+burst_arrived() {
+	local n
+	for _ in $(seq 1 75); do
+		n=$(grep -lE '^Subject: burst-' "$tmp"/sink/* 2>/dev/null | wc -l)
+		[ "$n" -ge 12 ] && return 0
+		sleep 0.2
+	done
+	echo "$n of 12 arrived"
+	ct_journal tambo-deliver.service tambo-deliver.path | tail -n 15
+	return 1
+}
+check "burst: all 12 forwarded without waiting for the timer" burst_arrived
+check "burst: tambo-deliver.path still active, no start limit hit" \
+	in_ct sh -c 'systemctl is-active tambo-deliver.path &&
+		[ "$(systemctl show -P Result tambo-deliver.path)" = success ] &&
+		[ "$(systemctl show -P Result tambo-deliver.service)" = success ]'
+runs_settle() {
+	local a b
+	sleep 2
+	a=$(in_ct systemctl show -P InvocationID tambo-deliver.service)
+	sleep 3
+	b=$(in_ct systemctl show -P InvocationID tambo-deliver.service)
+	[ "$a" = "$b" ] || { echo "the runner is still being started"; return 1; }
+}
+check "burst: afterwards the runner is not started again by its own writes" \
+	runs_settle
 
 check "tambo-deliver.service ended successfully (no failed runs)" \
 	in_ct sh -c '[ "$(systemctl show -P Result tambo-deliver.service)" = success ]'
