@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
@@ -45,11 +46,64 @@ struct sm_client {
 	char		 cmd[SMTP_LINE_MAX + 600];	/* the last command */
 };
 
+/* A few random bits for the pauses between attempts. */
+static unsigned
+sm_jitter(void)
+{
+	unsigned v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (unsigned)getpid() * 2654435761u;
+	return v;
+}
+
+/* One connection attempt; see sm_connect. */
+static enum sm_connect
+sm_connect_once(const struct sockaddr_un *sun, int timeout_ms, int *fd)
+{
+	struct pollfd pfd;
+	char	 b;
+	ssize_t	 n;
+	int	 s, saved, r;
+
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return SM_CONNECT_ERROR;
+	while (connect(s, (const struct sockaddr *)sun, sizeof(*sun)) == -1) {
+		if (errno == EINTR)
+			continue;
+		saved = errno;
+		(void)close(s);
+		errno = saved;
+		if (saved == EAGAIN)	/* the listen backlog is full */
+			return SM_BUSY;
+		return saved == ENOENT || saved == ECONNREFUSED ||
+		    saved == ENOTDIR ? SM_NO_SERVER : SM_CONNECT_ERROR;
+	}
+	/* The greeting's first byte, left for the dialogue to read. */
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	while ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
+		;
+	if (r == 1) {
+		while ((n = recv(s, &b, 1, MSG_PEEK)) == -1 && errno == EINTR)
+			;
+		if (n == 0 || (n == -1 && errno == ECONNRESET)) {
+			/* accepted and closed at once: at its limit */
+			(void)close(s);
+			errno = ECONNRESET;
+			return SM_BUSY;
+		}
+	}
+	*fd = s;	/* a timeout or an error: the dialogue reports it */
+	return SM_CONNECTED;
+}
+
 enum sm_connect
-sm_connect(const char *path, int *fd)
+sm_connect(const char *path, int timeout_ms, int *fd)
 {
 	struct sockaddr_un sun;
-	int	 s, saved;
+	enum sm_connect c;
+	int	 wait_ms = SM_BUSY_FIRST_MS, waited = 0;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -58,19 +112,19 @@ sm_connect(const char *path, int *fd)
 		return SM_CONNECT_ERROR;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return SM_CONNECT_ERROR;
-	while (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == EINTR)
-			continue;
-		saved = errno;
-		(void)close(s);
-		errno = saved;
-		return saved == ENOENT || saved == ECONNREFUSED ||
-		    saved == ENOTDIR ? SM_NO_SERVER : SM_CONNECT_ERROR;
+	while ((c = sm_connect_once(&sun, timeout_ms, fd)) == SM_BUSY &&
+	    waited < SM_BUSY_WAIT_MS) {
+		/* between half and all of the step, so that the clients
+		 * turned away together do not all come back together */
+		int	 pause = wait_ms / 2 + (int)(sm_jitter() %
+		    (unsigned)(wait_ms / 2 + 1));
+
+		(void)poll(NULL, 0, pause);
+		waited += pause;
+		if (wait_ms < 1000)
+			wait_ms *= 2;
 	}
-	*fd = s;
-	return SM_CONNECTED;
+	return c;
 }
 
 /* Print the last reply as a refusal of what. */

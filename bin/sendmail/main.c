@@ -340,11 +340,13 @@ main(int argc, char **argv)
 	if ((rc = sm_conf(o.confdir, &conf)) != EX_OK)
 		goto done;
 	if (mode == SM_SMTP) {
-		switch (sm_connect(conf.local_socket, &fd)) {
+		switch (sm_connect(conf.local_socket,
+		    (int)conf.command_timeout * 1000, &fd)) {
 		case SM_CONNECTED:
 			rc = sm_relay(fd);
 			break;
 		case SM_NO_SERVER:
+		case SM_BUSY:
 		case SM_CONNECT_ERROR:
 			sm_err("cannot reach the mail server at %s: %s",
 			    conf.local_socket, strerror(errno));
@@ -364,13 +366,19 @@ main(int argc, char **argv)
 	if ((rc = sm_read(STDIN_FILENO, &o, conf.max_message_size, &m)) !=
 	    EX_OK)
 		goto done;
-	c = sm_connect(conf.local_socket, &fd);
+	c = sm_connect(conf.local_socket, (int)conf.command_timeout * 1000,
+	    &fd);
 	err = errno;
 	if (c == SM_CONNECTED)
 		rc = sm_smtp(fd, &conf, &o, &u, &args, &m);
-	else if (c == SM_NO_SERVER && sm_spool_writable(&conf))
+	else if ((c == SM_NO_SERVER || c == SM_BUSY) &&
+	    sm_spool_writable(&conf))
 		rc = sm_direct(&conf, &o, &u, &args, &m);
-	else {
+	else if (c == SM_BUSY) {
+		sm_err("the mail server at %s stays busy (at its connection "
+		    "limit); the message was not sent", conf.local_socket);
+		rc = EX_TEMPFAIL;
+	} else {
 		sm_err("cannot reach the mail server at %s: %s (is "
 		    "tambo-local.socket running?); the message was not sent",
 		    conf.local_socket, strerror(err));

@@ -105,10 +105,19 @@ int	sm_added(const struct sm_msg *, const struct sm_opts *,
 enum sm_connect {
 	SM_CONNECTED,
 	SM_NO_SERVER,		/* no socket, or nobody listening */
+	SM_BUSY,		/* at its connection limit, after retrying */
 	SM_CONNECT_ERROR,	/* anything else (permissions, ...) */
 };
-/* Connect to the socket at path; *fd is the connection. */
-enum sm_connect sm_connect(const char *path, int *fd);
+#define SM_BUSY_FIRST_MS	50	/* then doubled, up to 1 s */
+#define SM_BUSY_WAIT_MS		60000	/* in all */
+/*
+ * Connect to the socket at path; *fd is the connection.  A server at its
+ * connection limit (tambo-local.socket's MaxConnections=: systemd accepts
+ * and closes at once) or with a full backlog is tried again, with growing
+ * pauses of random length, for about SM_BUSY_WAIT_MS; the greeting is
+ * awaited (timeout_ms) but left unread.
+ */
+enum sm_connect sm_connect(const char *path, int timeout_ms, int *fd);
 /* Send the message over the connection fd. */
 int	sm_smtp(int fd, const struct conf *, const struct sm_opts *,
 	    const struct sm_user *, const struct sm_list *args,
