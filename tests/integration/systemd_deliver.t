@@ -20,7 +20,7 @@ nspawn_need swaks ss
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "no smtp-sink (postfix)"
 nspawn_need_built libexec/tambo/smtpd libexec/tambo/deliver \
 	libexec/tambo/remote bin/tambo
-nspawn_begin tambo-d$$ 21
+nspawn_begin tambo-d$$ 23
 
 if ! { PORT=$(free_port) && SINK=$(free_port "$PORT"); }; then
 	echo "Bail out! no port"
@@ -182,6 +182,37 @@ runs_settle() {
 }
 check "burst: afterwards the runner is not started again by its own writes" \
 	runs_settle
+
+# --- load: 200 messages over 20 parallel sessions ----------------------------
+# Postfix's smtp-source against the socket unit: every message accepted,
+# and the path unit and the runner forward all of them within seconds.
+if command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-source ]; then
+	PATH=$PATH:/usr/sbin
+	out=$(timeout 120 smtp-source -s 20 -m 200 -l 2048 -f author@sender.example \
+		-t load@example.test -S "load-test" "127.0.0.1:$PORT" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && [ -z "$out" ]; then
+		ok "load: smtp-source sent 200 messages over 20 sessions"
+	else
+		not_ok "load: smtp-source sent 200 messages (exit $rc)" "$out"
+	fi
+	load_arrived() {
+		local n
+		for _ in $(seq 1 150); do
+			n=$(grep -l '^Subject: load-test' "$tmp"/sink/* 2>/dev/null |
+				wc -l)
+			[ "$n" -ge 200 ] && return 0
+			sleep 0.2
+		done
+		echo "$n of 200 arrived"
+		in_ct systemctl status --no-pager tambo-deliver.path | tail -n 5
+		return 1
+	}
+	check "load: all 200 forwarded within 30 s" load_arrived
+else
+	skip_test "load: smtp-source" "no smtp-source (postfix)"
+	skip_test "load: all forwarded" "no smtp-source (postfix)"
+fi
 
 check "tambo-deliver.service ended successfully (no failed runs)" \
 	in_ct sh -c '[ "$(systemctl show -P Result tambo-deliver.service)" = success ]'
