@@ -23,7 +23,7 @@ IDLE=5
 nspawn_need swaks ss certtool
 nspawn_need_built libexec/tambo/smtpd libexec/tambo/authd \
 	libexec/tambo/tls.so bin/tambo
-nspawn_begin tambo-a$$ 18
+nspawn_begin tambo-a$$ 20
 
 PORT=$(free_port) || { echo "Bail out! no port"; exit 1; }
 SUB_USER=u@example.test
@@ -156,6 +156,29 @@ if [ "$r" = 235 ] && journal_auth ok no 2 >/dev/null; then
 else
 	not_ok "the next login starts authd again, with an empty cache (got '$r')" \
 		"$(ct_journal tambo-auth.service | tail -n 10)"
+fi
+
+# --- load: 20 clients at once, 200 messages ---------------------------------
+# tests/bench/subload.c: each session STARTTLS, AUTH PLAIN, messages; every
+# one accepted, every login checked by the one authd process (from its
+# cache), no handler falling back to its own check.
+if cc -O2 -std=c17 -pthread -o "$tmp/subload" "$TOP/tests/bench/subload.c" \
+	$(pkg-config --cflags --libs gnutls) 2>"$tmp/cc.err"; then
+	out=$(timeout 200 "$tmp/subload" -s 20 -m 200 -M 2 -T 120 -w 30 \
+		-n mx.example.test -u "$SUB_USER" -p "$SUB_PASS" -f "$SUB_USER" \
+		-t someone@remote.example 127.0.0.1 "$PORT" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && printf '%s\n' "$out" | grep -q '^messages=200 failed=0 '; then
+		ok "load: 20 parallel STARTTLS + AUTH sessions, 200 messages accepted"
+	else
+		not_ok "load: 200 messages over 20 parallel sessions (exit $rc)" "$out"
+	fi
+	check "load: no handler fell back to its own check; authd one process" \
+		in_ct sh -c '! journalctl -o cat --no-pager | grep -q "event=authd-unavailable" &&
+			[ "$(pgrep -c -u tambo -x authd)" = 1 ]'
+else
+	skip_test "load: subload" "cannot build tests/bench/subload.c"
+	skip_test "load: authd" "cannot build tests/bench/subload.c"
 fi
 
 nspawn_no_sanitizer_reports tambo-auth.service 'tambo-submission@*'
