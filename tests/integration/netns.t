@@ -22,6 +22,8 @@ S=tsnd$$ R=trcv$$
 ip netns add $S && ip netns add $R || tap_skip_all "cannot create network namespaces"
 at_exit "ip netns del $S"
 at_exit "ip netns del $R"
+# Deleting a namespace leaves its processes running: end them first.
+at_exit "ip netns pids $S | xargs -r kill; ip netns pids $R | xargs -r kill"
 ip link add "v$S" type veth peer name "v$R" || tap_skip_all "no veth"
 ip link set "v$S" netns $S
 ip link set "v$R" netns $R
@@ -42,7 +44,7 @@ sh "$TOP/tests/lib/mkcerts.sh" "$tmp/pki" >/dev/null 2>&1 || { echo "Bail out! m
 r=$tmp/r
 "$B/bin/tambo" -C "$r" init example.test --hostname mx.example.test >/dev/null
 echo "alice: |cat >/dev/null" >> "$r/domains/example.test/aliases"
-ns $R systemd-socket-activate -l 25 -a --inetd \
+ip netns exec $R systemd-socket-activate -l 25 -a --inetd \
 	"$B/libexec/tambo/smtpd" -C "$r" --mode mx 2>>"$r/smtpd.log" >/dev/null &
 rpid=$!
 at_exit "kill $rpid"
@@ -52,7 +54,7 @@ for _ in $(seq 50); do
 done
 
 # --- the sender: its DNS and configuration ------------------------------------
-ns $S "$DNSMASQ" --keep-in-foreground --no-resolv --no-hosts --port=53 \
+ip netns exec $S "$DNSMASQ" --keep-in-foreground --no-resolv --no-hosts --port=53 \
 	--listen-address=127.0.0.1 --bind-interfaces --local=/#/ \
 	--mx-host=example.test,mx.example.test,10 \
 	--host-record=mx.example.test,10.77.0.2,fd77::2 \

@@ -12,8 +12,10 @@
 #                                   a second RSA and ECDSA pair for
 #                                   mx.example.test (replacement tests)
 #
-# Leaves are valid from an hour ago for 3 days; serials are random.
+# Leaves and CA are valid from an hour ago for MKCERTS_DAYS days (3 unless
+# set: `make run` keeps its instance longer); serials are random.
 set -eu
+DAYS=${MKCERTS_DAYS:-3}
 
 [ $# -eq 1 ] || { echo "usage: mkcerts.sh DIR" >&2; exit 64; }
 D=$1
@@ -41,7 +43,7 @@ leaf() {	# type name cert-out key-out
 		echo "signing_key"
 		[ "$1" = rsa ] && echo "encryption_key"
 		echo "activation_date = \"$(date -u -d '1 hour ago' '+%Y-%m-%d %H:%M:%S')\""
-		echo "expiration_days = 3"
+		echo "expiration_days = $DAYS"
 	} > "$T/$2.$1"
 	certtool --generate-certificate --load-privkey="$4" \
 	    --load-ca-certificate="$D/ca.pem" --load-ca-privkey="$T/ca.key" \
@@ -62,7 +64,7 @@ ca
 cert_signing_key
 crl_signing_key
 activation_date = "$(date -u -d '1 hour ago' '+%Y-%m-%d %H:%M:%S')"
-expiration_days = 3
+expiration_days = $DAYS
 TMPL
 certtool --generate-self-signed --load-privkey="$T/ca.key" \
     --template="$T/ca" --outfile="$D/ca.pem" >/dev/null 2>&1

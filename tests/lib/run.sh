@@ -27,10 +27,13 @@ if [ ! -f "$DIR/tambo.conf" ]; then
 		echo "DKIM keys made under $DIR/domains/example.test/dkim/"
 	fi
 fi
-if [ ! -d "$DIR/certs" ]; then
-	# A private test CA and certificates for mx.example.test (RSA and
-	# ECDSA): mail clients must trust $DIR/pki/ca.pem, or skip checks.
-	sh "$TOP/tests/lib/mkcerts.sh" "$DIR/pki"
+# A private test CA and certificates for mx.example.test (RSA and ECDSA),
+# valid for a year: mail clients must trust $DIR/pki/ca.pem, or skip
+# checks.  Made again when missing or expiring within a week.
+if [ ! -d "$DIR/certs" ] || ! openssl x509 -checkend 604800 -noout \
+	-in "$DIR/certs/mx.example.test/fullchain.pem" >/dev/null 2>&1; then
+	rm -rf "$DIR/pki" "$DIR/certs"
+	MKCERTS_DAYS=365 sh "$TOP/tests/lib/mkcerts.sh" "$DIR/pki"
 	cp -r "$DIR/pki/certs" "$DIR/certs"
 fi
 
