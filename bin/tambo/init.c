@@ -185,9 +185,10 @@ cmd_init(const char *dir, int argc, char **argv)
 	    "# *: you@example.org forwards everything else.\n", 0640) == -1)
 		goto fail;
 	if (!system_dir) {
-		static const char *sub[] = { "spool/tmp", "spool/queue", "state" };
+		static const char *sub[] = { "spool/tmp", "spool/queue",
+		    "spool/new", "state" };
 
-		for (i = 0; i < 3; i++) {
+		for (i = 0; (size_t)i < sizeof(sub) / sizeof(sub[0]); i++) {
 			(void)snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
 			if (mkdir_p(path, 0750) == -1)
 				goto fail;

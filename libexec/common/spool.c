@@ -7,6 +7,7 @@
  * "key value" line each, so a person can read it and later versions can add
  * keys that older readers skip.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -29,7 +30,7 @@ spool_open(struct spool *sp, const char *dir)
 {
 	int	saved;
 
-	sp->tmpfd = sp->queuefd = -1;
+	sp->tmpfd = sp->queuefd = sp->newfd = -1;
 	if ((size_t)snprintf(sp->dir, sizeof(sp->dir), "%s", dir) >=
 	    sizeof(sp->dir)) {
 		errno = ENAMETOOLONG;
@@ -48,6 +49,9 @@ spool_open(struct spool *sp, const char *dir)
 		errno = saved;
 		return -1;
 	}
+	/* optional: without it new mail waits for the timer */
+	sp->newfd = openat(sp->dirfd, "new",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return 0;
 }
 
@@ -58,9 +62,45 @@ spool_close(struct spool *sp)
 		(void)close(sp->tmpfd);
 	if (sp->queuefd != -1)
 		(void)close(sp->queuefd);
+	if (sp->newfd != -1)
+		(void)close(sp->newfd);
 	if (sp->dirfd != -1)
 		(void)close(sp->dirfd);
-	sp->dirfd = sp->tmpfd = sp->queuefd = -1;
+	sp->dirfd = sp->tmpfd = sp->queuefd = sp->newfd = -1;
+}
+
+int
+spool_new_clear(struct spool *sp)
+{
+	struct dirent *e;
+	DIR	*d;
+	int	 fd, n = 0, err = 0;
+
+	if (sp->newfd == -1)
+		return 0;
+	if ((fd = dup(sp->newfd)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		err = errno;
+		(void)close(fd);
+		errno = err;
+		return -1;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL) {
+		if (!spool_id_valid(e->d_name))
+			continue;
+		if (unlinkat(sp->newfd, e->d_name, 0) == 0)
+			n++;
+		else if (errno != ENOENT)
+			err = errno;
+	}
+	(void)closedir(d);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return n;
 }
 
 void
@@ -291,6 +331,10 @@ spool_commit(struct spool_tx *tx)
 		errno = saved;
 		return -1;
 	}
+	/* the new-mail mark, for tambo-deliver.path; best effort */
+	if (tx->sp->newfd != -1 && (saved = openat(tx->sp->newfd, tx->id,
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) != -1)
+		(void)close(saved);
 	return 0;
 }
 

@@ -6,6 +6,13 @@
  *   SPOOL/queue/ID    committed: envelope lines, an empty line, the message
  *   SPOOL/queue/ID.state  per-recipient delivery state, written by the
  *                     delivery runner (temp file + rename)
+ *   SPOOL/new/ID      an empty "new mail" mark, made after the commit and
+ *                     removed by the runner's pass that takes the message:
+ *                     tambo-deliver.path starts the runner while new/ is
+ *                     not empty, so a message committed as a runner ends
+ *                     still starts the next one.  Not durable and not
+ *                     needed: the queue is what counts; a spool without
+ *                     new/ works, waiting for the timer.
  *
  * The spool promise (DESIGN.md): spool_commit returns success only after
  * the file is fsynced, renamed into queue/ and queue/ itself is fsynced.
@@ -63,6 +70,7 @@ struct spool_envelope {
 struct spool {
 	char	 dir[PATH_MAX];
 	int	 dirfd, tmpfd, queuefd;
+	int	 newfd;		/* SPOOL/new, or -1 when there is none */
 };
 
 struct spool_tx {
@@ -78,6 +86,13 @@ struct spool_tx {
 /* Open SPOOL (its tmp/ and queue/ must exist).  -1 with errno. */
 int	spool_open(struct spool *, const char *dir);
 void	spool_close(struct spool *);
+/*
+ * Remove the new-mail marks (SPOOL/new/ID) there are now, before looking
+ * at the queue: a message committed later leaves its mark for the next
+ * runner.  The number removed, or -1 with errno when one could not be
+ * (the runner would be started again and again: say so).
+ */
+int	spool_new_clear(struct spool *);
 /*
  * When running as root, become the owner of the spool directory dir, with
  * its group and the DKIM key group tambo-dkim when it exists: the

@@ -43,6 +43,7 @@ struct runner {
 	struct spool		 sp;
 	struct users		 users;
 	bool			 users_ok;
+	bool			 marks_stuck;	/* new/ cannot be cleared */
 	struct srs		 srs;
 	int			 srs_ok;	/* 1 loaded, -1 failed, 0 not yet */
 	int64_t			 now;

@@ -40,6 +40,7 @@
 #define PASSES_MAX	20
 /* A file left in tmp/ by a crash is removed after this long. */
 #define TMP_MAX_AGE	(36 * 3600)
+#define MARKS_STUCK_PAUSE 10	/* seconds; see the end of main */
 
 static void
 usage(void)
@@ -80,6 +81,12 @@ pass(struct runner *r, char **ids, size_t nids)
 	size_t	 i, j;
 	int	 n;
 
+	/* Before looking: a message committed from now on leaves its mark
+	 * and starts the next run (tambo-deliver.path). */
+	if (nids == 0 && spool_new_clear(&r->sp) == -1) {
+		log_error("cannot remove the new-mail marks", "new/", errno);
+		r->marks_stuck = true;
+	}
 	if ((n = queue_collect(r, ids, nids, PASS_MAX)) <= 0)
 		return n;
 	for (i = 0; i < r->nmsgs; i++) {
@@ -186,6 +193,12 @@ main(int argc, char **argv)
 		log_num(&l, "bounced", r.bounced);
 		log_emit(&l);
 	}
+	/*
+	 * Marks that cannot be removed start the next run at once, and the
+	 * next: slow that loop down while the error is logged.
+	 */
+	if (r.marks_stuck)
+		(void)sleep(MARKS_STUCK_PAUSE);
 	if (r.users_ok)
 		users_close(&r.users);
 	spool_close(&r.sp);

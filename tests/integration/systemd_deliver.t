@@ -20,7 +20,7 @@ nspawn_need swaks ss
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "no smtp-sink (postfix)"
 nspawn_need_built libexec/tambo/smtpd libexec/tambo/deliver \
 	libexec/tambo/remote bin/tambo
-nspawn_begin tambo-d$$ 23
+nspawn_begin tambo-d$$ 24
 
 if ! { PORT=$(free_port) && SINK=$(free_port "$PORT"); }; then
 	echo "Bail out! no port"
@@ -209,9 +209,13 @@ if command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-source ]; then
 		return 1
 	}
 	check "load: all 200 forwarded within 30 s" load_arrived
+	check "load: the queue and its new-mail marks are empty" \
+		in_ct sh -c '[ -z "$(tambo -C /etc/tambo queue list)" ] &&
+			[ -z "$(ls -A /var/spool/tambo/new)" ]'
 else
 	skip_test "load: smtp-source" "no smtp-source (postfix)"
 	skip_test "load: all forwarded" "no smtp-source (postfix)"
+	skip_test "load: queue empty" "no smtp-source (postfix)"
 fi
 
 check "tambo-deliver.service ended successfully (no failed runs)" \

@@ -443,7 +443,41 @@ test_disk(void)
 	    "read a malformed file");
 	is_int(errno, EBADMSG, "read a malformed file: EBADMSG");
 	(void)unlink(path);
+	is_int(spool_new_clear(&sp), 0, "without new/: no marks to clear");
+	spool_close(&sp);
 
+	/* with new/: each commit leaves a mark, clearing removes them all */
+	tap_pathf(path, sizeof(path), "%s/new", spooldir);
+	(void)mkdir(path, 0700);
+	if (!ok(spool_open(&sp, spooldir) == 0, "open with new/"))
+		return;
+	for (i = 0; i < 3; i++) {
+		fill_minimal(&e);
+		memset(e.id, 0, sizeof(e.id));
+		if (spool_begin(&sp, &e, &tx) != 0)
+			break;
+		spool_write(&tx, "x\r\n", 3);
+		if (spool_commit(&tx) != 0)
+			break;
+	}
+	is_int(count_dir("new", name, sizeof(name)), 3,
+	    "three commits: three marks in new/");
+	ok(spool_id_valid(name), "a mark is named by its queue id");
+	tap_pathf(path, sizeof(path), "%s/queue/%s", spooldir, name);
+	ok(access(path, F_OK) == 0, "the mark's message is in queue/");
+	fill_minimal(&e);
+	is_int(spool_begin(&sp, &e, &tx), 0, "begin, not committed");
+	spool_abort(&tx);
+	is_int(count_dir("new", NULL, 0), 3,
+	    "an aborted message leaves no mark");
+	tap_pathf(path, sizeof(path), "%s/new/not-an-id", spooldir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	if (fd != -1)
+		(void)close(fd);
+	is_int(spool_new_clear(&sp), 3, "clear: three marks removed");
+	is_int(count_dir("new", NULL, 0), 1, "clear leaves other names alone");
+	(void)unlink(path);
+	is_int(spool_new_clear(&sp), 0, "clear again: none");
 	spool_close(&sp);
 }
 
