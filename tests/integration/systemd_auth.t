@@ -164,7 +164,7 @@ fi
 # cache), no handler falling back to its own check.
 if cc -O2 -std=c17 -pthread -o "$tmp/subload" "$TOP/tests/bench/subload.c" \
 	$(pkg-config --cflags --libs gnutls) 2>"$tmp/cc.err"; then
-	out=$(timeout 200 "$tmp/subload" -s 20 -m 200 -M 2 -T 120 -w 30 \
+	out=$(timeout 300 "$tmp/subload" -s 20 -m 200 -M 2 -T 120 -w 60 \
 		-n mx.example.test -u "$SUB_USER" -p "$SUB_PASS" -f "$SUB_USER" \
 		-t someone@remote.example 127.0.0.1 "$PORT" 2>&1)
 	rc=$?

@@ -34,8 +34,9 @@ tap_is() {	# got want name...
 		tap_ok 0 "$*"
 	else
 		tap_ok 1 "$*"
-		echo "#   got:  '$got'"
-		echo "#   want: '$want'"
+		# diagnostics on stderr, which prove shows without -v
+		echo "#   got:  '$got'" >&2
+		echo "#   want: '$want'" >&2
 	fi
 }
 
@@ -45,8 +46,10 @@ tap_like() {	# text regex name...
 		tap_ok 0 "$*"
 	else
 		tap_ok 1 "$*"
-		echo "#   '$re' not found in:"
-		printf '%s\n' "$text" | head -20 | sed 's/^/#     /'
+		{
+			echo "#   '$re' not found in:"
+			printf '%s\n' "$text" | head -20 | sed 's/^/#     /'
+		} >&2
 	fi
 }
 

@@ -78,8 +78,8 @@ not_ok() {	# NAME [DIAGNOSTIC...]
 	local l
 	tap_ok 1 "$1"
 	shift
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/#   /'
+	for l in "$@"; do	# on stderr, which prove shows without -v
+		printf '%s\n' "$l" | sed 's/^/#   /' >&2
 	done
 }
 
