@@ -586,18 +586,41 @@ status_services(void)
 
 /* --- recent activity (the journal) ---------------------------------------- */
 
+/* The journal opened by status_journal_keep, or NULL. */
+static sd_journal *status_journal_kept;
+
+int
+status_journal_keep(void)
+{
+	int	 r;
+
+	if (status_journal_kept != NULL)
+		return 0;
+	if ((r = sd_journal_open(&status_journal_kept,
+	    SD_JOURNAL_LOCAL_ONLY)) < 0) {
+		status_journal_kept = NULL;
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
 int
 status_journal_each(uint64_t since_usec, status_journal_fn fn, void *ctx)
 {
-	sd_journal *j;
+	sd_journal *j = status_journal_kept;
 	char	 match[64], *msg;
 	size_t	 i;
 	int	 r;
 
-	if ((r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)) < 0) {
+	if (j == NULL && (r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)) <
+	    0) {
 		errno = -r;
 		return -1;
 	}
+	if (j == status_journal_kept)
+		(void)sd_journal_process(j);	/* files added meanwhile */
+	sd_journal_flush_matches(j);
 	for (i = 0; i < sizeof(status_idents) / sizeof(status_idents[0]);
 	    i++) {
 		(void)snprintf(match, sizeof(match), "SYSLOG_IDENTIFIER=%s",
@@ -634,10 +657,12 @@ status_journal_each(uint64_t since_usec, status_journal_fn fn, void *ctx)
 	}
 	if (r < 0)
 		goto fail;
-	sd_journal_close(j);
+	if (j != status_journal_kept)
+		sd_journal_close(j);
 	return 0;
 fail:
-	sd_journal_close(j);
+	if (j != status_journal_kept)
+		sd_journal_close(j);
 	errno = -r;
 	return -1;
 }

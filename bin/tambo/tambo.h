@@ -36,6 +36,12 @@ typedef void (*status_journal_fn)(const char *ident, uint64_t usec,
 	    const char *message, void *ctx);
 int	status_journal_each(uint64_t since_usec, status_journal_fn fn,
 	    void *ctx);
+/*
+ * Open the journal now and keep it for status_journal_each: for a command
+ * that gives up root later (test-send), since the system journal is
+ * root's to read.  0, or -1 with errno.
+ */
+int	status_journal_keep(void);
 int	cmd_test_send(const char *dir, int argc, char **argv);
 int	cmd_user(const char *dir, int argc, char **argv);
 

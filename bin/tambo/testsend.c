@@ -40,14 +40,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "addr.h"
 #include "buf.h"
 #include "conf.h"
+#include "log.h"
 #include "msg.h"
 #include "num.h"
 #include "qstate.h"
 #include "spool.h"
-#include "log.h"
 #include "tambo.h"
 #include "users.h"
 #include "poison.h"
@@ -55,6 +57,7 @@
 #define TS_WAIT_MAX	86400
 #define TS_LOG_MAX	(1024 * 1024)	/* the runner's log kept */
 #define TS_POLL_US	200000
+#define TS_JOURNAL_GRACE	5	/* seconds after the wait, for journald */
 #define TS_OUTCOMES_MAX	64
 
 struct ts_outcome {
@@ -240,15 +243,16 @@ ts_wait(const char *dir, struct spool *sp, const char *id, unsigned secs)
 {
 	static struct ts_outcomes os;
 	struct timespec t0, now;
+	time_t	 deadline;
 	size_t	 i;
 	bool	 bounced = false, delivered = false;
 
 	(void)clock_gettime(CLOCK_REALTIME, &t0);
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec + (time_t)secs;
 	memset(&os, 0, sizeof(os));
 	os.id = id;
 	{
-		time_t	 deadline = now.tv_sec + (time_t)secs;
 		int	 rc = ts_deliver(dir, &os);
 
 		if (rc != EX_OK)
@@ -268,9 +272,29 @@ ts_wait(const char *dir, struct spool *sp, const char *id, unsigned secs)
 	for (i = 0; i < os.n; i++)
 		if (strcmp(os.o[i].event, "deferred") == 0)
 			break;
-	if (os.n == 0 || i < os.n)
-		(void)status_journal_each((uint64_t)t0.tv_sec * 1000000,
-		    ts_journal_line, &os);
+	if (os.n == 0 || i < os.n) {
+		/*
+		 * Under systemd the other runner's lines reach the journal
+		 * through journald, a moment after the message left the
+		 * queue: look again until the wait is over (and a few
+		 * seconds more for that moment).
+		 */
+		for (;;) {
+			int	 jr;
+
+			os.n = 0;
+			jr = status_journal_each((uint64_t)t0.tv_sec *
+			    1000000, ts_journal_line, &os);
+			for (i = 0; i < os.n; i++)
+				if (strcmp(os.o[i].event, "deferred") != 0)
+					break;
+			(void)clock_gettime(CLOCK_MONOTONIC, &now);
+			if (i < os.n || jr == -1 || sd_booted() <= 0 ||
+			    now.tv_sec >= deadline + TS_JOURNAL_GRACE)
+				break;
+			(void)usleep(TS_POLL_US);
+		}
+	}
 	if (os.n == 0) {
 		(void)printf("%s: no longer queued; the outcome is not in the "
 		    "runner's log (see tambo status)\n", id);
@@ -463,6 +487,10 @@ cmd_test_send(const char *dir, int argc, char **argv)
 	/* Who sent it, as sendmail's envelope says: before becoming tambo. */
 	pw = getpwuid(getuid());
 	(void)snprintf(who, sizeof(who), "%s", pw != NULL ? pw->pw_name : "");
+	/* The system journal, where another runner's outcome may be, is
+	 * root's to read: open it before becoming the spool's owner. */
+	if (waiting && geteuid() == 0)
+		(void)status_journal_keep();
 	if (spool_become_owner(conf.spool) == -1) {
 		tambo_err("cannot become the owner of %s: %s", conf.spool,
 		    strerror(errno));

@@ -119,7 +119,8 @@ if [ $rc = 0 ] && printf '%s\n' "$out" |
 	grep -qE '^check@remote\.test: delivered: 250 '; then
 	ok "test-send --wait as root: delivered, the sink's reply shown"
 else
-	not_ok "test-send --wait as root: delivered (exit $rc)" "$out"
+	not_ok "test-send --wait as root: delivered (exit $rc)" "$out" \
+		"$(in_ct journalctl -o short-precise --no-pager -n 30 2>&1)"
 fi
 printf '%s\n' "$out" | sed 's/^/# test-send: /'
 tid=$(printf '%s\n' "$out" | sed -n 's/^\([0-9A-F]\{18\}\): queued.*/\1/p')
