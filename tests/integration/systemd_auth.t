@@ -158,20 +158,20 @@ else
 		"$(ct_journal tambo-auth.service | tail -n 10)"
 fi
 
-# --- load: 20 clients at once, 200 messages ---------------------------------
+# --- load: 20 clients at once, 100 messages ---------------------------------
 # tests/bench/subload.c: each session STARTTLS, AUTH PLAIN, messages; every
 # one accepted, every login checked by the one authd process (from its
 # cache), no handler falling back to its own check.
 if cc -O2 -std=c17 -pthread -o "$tmp/subload" "$TOP/tests/bench/subload.c" \
 	$(pkg-config --cflags --libs gnutls) 2>"$tmp/cc.err"; then
-	out=$(timeout 300 "$tmp/subload" -s 20 -m 200 -M 2 -T 120 -w 60 \
+	out=$(timeout 300 "$tmp/subload" -s 20 -m 100 -M 2 -T 120 -w 60 \
 		-n mx.example.test -u "$SUB_USER" -p "$SUB_PASS" -f "$SUB_USER" \
 		-t someone@remote.example 127.0.0.1 "$PORT" 2>&1)
 	rc=$?
-	if [ $rc = 0 ] && printf '%s\n' "$out" | grep -q '^messages=200 failed=0 '; then
-		ok "load: 20 parallel STARTTLS + AUTH sessions, 200 messages accepted"
+	if [ $rc = 0 ] && printf '%s\n' "$out" | grep -q '^messages=100 failed=0 '; then
+		ok "load: 20 parallel STARTTLS + AUTH sessions, 100 messages accepted"
 	else
-		not_ok "load: 200 messages over 20 parallel sessions (exit $rc)" "$out"
+		not_ok "load: 100 messages over 20 parallel sessions (exit $rc)" "$out"
 	fi
 	check "load: no handler fell back to its own check; authd one process" \
 		in_ct sh -c '! journalctl -o cat --no-pager | grep -q "event=authd-unavailable" &&
