@@ -7,12 +7,7 @@
 # Maildir and a pipe, and after `alias del` smtpd says 550 5.1.1.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-at_exit "rm -rf $tmp"
-unset TAMBO_CONFIG_DIR
-c=$tmp/c
-make_instance "$c" || { echo "Bail out! instance"; exit 1; }
+tmp_instance || { echo "Bail out! instance"; exit 1; }
 T() { "$B/bin/tambo" -C "$c" "$@"; }
 A=$c/domains/example.test/aliases
 IA=$c/domains/bücher.example/aliases

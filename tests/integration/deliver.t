@@ -12,12 +12,7 @@
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "smtp-sink (postfix) not installed"
 have_dns || tap_skip_all "dnsmasq not installed"
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-at_exit "rm -rf $tmp"
-unset TAMBO_CONFIG_DIR
-c=$tmp/c
-make_instance "$c" || { echo "Bail out! instance"; exit 1; }
+tmp_instance || { echo "Bail out! instance"; exit 1; }
 T="$B/bin/tambo"
 E="$B/libexec/tambo/enqueue"
 D="$B/libexec/tambo/deliver"

@@ -14,12 +14,7 @@
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "smtp-sink (postfix) not installed"
 command -v certtool >/dev/null 2>&1 || tap_skip_all "certtool (gnutls-bin) not installed"
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-at_exit "rm -rf $tmp"
-unset TAMBO_CONFIG_DIR
-c=$tmp/c
-make_instance "$c" || { echo "Bail out! instance"; exit 1; }
+tmp_instance || { echo "Bail out! instance"; exit 1; }
 T="$B/bin/tambo"
 
 # Two receivers: one that takes everything, one that refuses RCPT (5xx).

@@ -85,6 +85,17 @@ s.close()
 PY
 }
 
+# tmp_instance: a temporary directory $tmp (readable by the users the
+# programs drop to, removed at exit) holding an instance in $c
+# (make_instance); TAMBO_CONFIG_DIR unset.
+tmp_instance() {
+	tmp=$(mktemp -d) && chmod 755 "$tmp" || return 1
+	at_exit "rm -rf $tmp"
+	unset TAMBO_CONFIG_DIR
+	c=$tmp/c
+	make_instance "$c"
+}
+
 make_instance() {	# dir: example.test with alice (password "secret"),
 			# alias bob -> alice, catchall.test with "*",
 			# bücher.example with info
