@@ -188,13 +188,29 @@ check "burst: afterwards the runner is not started again by its own writes" \
 # and the path unit and the runner forward all of them within seconds.
 if command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-source ]; then
 	PATH=$PATH:/usr/sbin
-	out=$(timeout 120 smtp-source -s 20 -m 100 -l 2048 -f author@sender.example \
-		-t load@example.test -S "load-test" "127.0.0.1:$PORT" 2>&1)
+	load_run() {
+		timeout 120 smtp-source -s 20 -m 100 -l 2048 \
+			-f author@sender.example -t load@example.test \
+			-S "load-test" "127.0.0.1:$PORT" 2>&1
+	}
+	out=$(load_run)
 	rc=$?
+	again=
+	# Under a loaded host a container's systemd has been seen to close a
+	# connection before the handler greets (rarely, with other container
+	# tests in parallel): shown, and the load run once more.
+	if printf '%s\n' "$out" | grep -q 'lost connection while reading server greeting'; then
+		printf '# note: %s\n' "$out" \
+			"$(in_ct journalctl -o short-precise --no-pager -p warning -n 20 2>&1)" >&2
+		out=$(load_run)
+		rc=$?
+		again=" (a second run: a connection was closed before the greeting)"
+	fi
 	if [ $rc = 0 ] && [ -z "$out" ]; then
-		ok "load: smtp-source sent 100 messages over 20 sessions"
+		ok "load: smtp-source sent 100 messages over 20 sessions$again"
 	else
-		not_ok "load: smtp-source sent 100 messages (exit $rc)" "$out"
+		not_ok "load: smtp-source sent 100 messages (exit $rc)" "$out" \
+			"$(in_ct journalctl -o short-precise --no-pager -p warning -n 30 2>&1)"
 	fi
 	load_arrived() {
 		local n
