@@ -277,12 +277,12 @@ ts_wait(const char *dir, struct spool *sp, const char *id, unsigned secs)
 		 * Under systemd the other runner's lines reach the journal
 		 * through journald, a moment after the message left the
 		 * queue: look again until the wait is over (and a few
-		 * seconds more for that moment).
+		 * seconds more for that moment).  A recipient's line from
+		 * the journal replaces what our runner said of it.
 		 */
 		for (;;) {
 			int	 jr;
 
-			os.n = 0;
 			jr = status_journal_each((uint64_t)t0.tv_sec *
 			    1000000, ts_journal_line, &os);
 			for (i = 0; i < os.n; i++)

@@ -122,7 +122,7 @@ starttls(const char *cert, const char *key)
 static int
 data(int spool, unsigned long n)
 {
-	char	 name[64], *l;
+	char	 name[64], from[80], to[80], *l;
 	FILE	*f;
 	int	 fd, qfd;
 
@@ -139,15 +139,11 @@ data(int spool, unsigned long n)
 		return -1;
 	if ((fd = openat(spool, "queue", O_RDONLY | O_DIRECTORY)) == -1)
 		return -1;
-	{
-		char	 from[80], to[80];
-
-		(void)snprintf(from, sizeof(from), "tmp/%s", name);
-		(void)snprintf(to, sizeof(to), "queue/%s", name);
-		if (renameat(spool, from, spool, to) != 0 || fsync(fd) != 0) {
-			(void)close(fd);
-			return -1;
-		}
+	(void)snprintf(from, sizeof(from), "tmp/%s", name);
+	(void)snprintf(to, sizeof(to), "queue/%s", name);
+	if (renameat(spool, from, spool, to) != 0 || fsync(fd) != 0) {
+		(void)close(fd);
+		return -1;
 	}
 	return close(fd);
 }
