@@ -132,22 +132,24 @@ ct_warnings() {	# N: the container journal's last N lines of warning or worse
 }
 
 # load_once_more PATTERN COMMAND...: run a load COMMAND, its output in
-# $out and its status in $rc.  Under a loaded host a container's systemd
-# has been seen to close a connection before the handler greets (rarely,
-# with other container tests in parallel): when the output matches
-# PATTERN, it is shown on stderr with the container's warnings and the
-# load is run once more; $again then says so, for the test's name.
+# $out and its status in $rc.  When the output matches PATTERN (a
+# connection closed before the greeting) and systemd failed to set up an
+# instance meanwhile (ct_cgroup_failures: legacy cgroups only), the output
+# is shown on stderr with the container's warnings and the load is run
+# once more; $again then says so, for the test's name.
 load_once_more() {
-	local pat=$1
+	local pat=$1 cg0
 	shift
 	again=
+	cg0=$(ct_cgroup_failures | wc -l)
 	out=$("$@" 2>&1)
 	rc=$?
-	if printf '%s\n' "$out" | grep -q -- "$pat"; then
+	if printf '%s\n' "$out" | grep -q -- "$pat" &&
+		[ "$(ct_cgroup_failures | wc -l)" -gt "$cg0" ]; then
 		printf '# note: %s\n' "$out" "$(ct_warnings 20)" >&2
 		out=$("$@" 2>&1)
 		rc=$?
-		again=" (a second run: a connection was closed before the greeting)"
+		again=" (a second run: systemd failed to set up an instance, 219/CGROUP)"
 	fi
 }
 
@@ -288,24 +290,65 @@ nspawn_sanitize() {	# UNIT...
 	done
 }
 
+# The legacy cgroup hierarchy (cgroup v1), which some hosts still boot
+# with (this project's CI machines among them): there systemd in the
+# container now and then fails to move a new instance into its cgroup
+# (status=219/CGROUP) before the handler runs, and the client sees the
+# connection closed before a greeting; and an instance that has ended may
+# stay loaded, "inactive dead", when systemd misses that its cgroup
+# emptied (no release agent in a container).  Both are systemd's, not the
+# handler's; on a unified hierarchy (Debian 12's default) they count as
+# failures like any other.
+ct_legacy_cgroups() {
+	[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]
+}
+
+# The instances systemd failed to set up (219/CGROUP), one per line, on a
+# legacy host; none on a unified one.
+ct_cgroup_failures() {
+	ct_legacy_cgroups || return 0
+	in_ct journalctl -o cat --no-pager 2>/dev/null | sed -n \
+	's/^\(.*\.service\): Main process exited, code=exited, status=219\/CGROUP$/\1/p' |
+		sort -u
+}
+
 # Every session ends cleanly and CollectMode= unloads its instance: none
 # is left, and the journal shows no failure, only deactivations.
 nspawn_instances_clean() {	# UNIT (tambo-smtp, tambo-local...)
-	local left j
+	local left j bad cg
 	for _ in $(seq 1 50); do
 		left=$(in_ct systemctl list-units --all --plain --no-legend \
 			"$1@*.service")
 		[ -z "$left" ] && break
 		sleep 0.2
 	done
-	j=$(ct_journal "$1@*")
+	if [ -n "$left" ] && ct_legacy_cgroups; then
+		printf '%s\n' "$left" | grep ' loaded inactive dead ' |
+			sed 's/^/# note: legacy cgroups, not collected: /' >&2
+		left=$(printf '%s\n' "$left" | grep -v ' loaded inactive dead ')
+	fi
 	if [ -n "$left" ]; then
 		echo "left: $left"
 		return 1
 	fi
-	if printf '%s\n' "$j" |
-		grep -qE 'Failed with result|code=(exited|killed|dumped)'; then
-		printf '%s\n' "$j" | tail -n 30
+	j=$(ct_journal "$1@*")
+	cg=$(ct_cgroup_failures | grep -F "$1@")
+	if [ -n "$cg" ]; then
+		printf '%s\n' "$cg" | sed 's/^/# note: legacy cgroups, systemd failed to set up /' >&2
+		j=$(printf '%s\n' "$j" | grep -vF "$cg")
+	fi
+	bad=$(printf '%s\n' "$j" |
+		grep -E 'Failed with result|code=(exited|killed|dumped)')
+	if [ -n "$bad" ]; then
+		# the failed instances' whole story, not the journal's last lines
+		printf '%s\n' "$bad" | sed -n 's/^\([^:]*\.service\):.*/\1/p' |
+			sort -u | head -n 5 | while read -r u; do
+				echo "--- $u"
+				in_ct journalctl -u "$u" -o short-precise --no-pager
+			done
+		printf '%s\n' "$bad" | head -n 20
+		echo "--- the container's warnings"
+		ct_warnings 30
 		return 1
 	fi
 	printf '%s\n' "$j" | grep -q 'Deactivated successfully'
