@@ -216,7 +216,8 @@ ts_report_queued(struct spool *sp, const char *id)
 	}
 	for (k = 0; k < qs.n; k++) {
 		const struct qstate_target *t = &qs.t[k];
-		const char *what = t->status == QS_DELIVERED ? "delivered" :
+		const char *what = t->status == QS_DELIVERED ||
+		    t->status == QS_PASSED ? "delivered" :
 		    t->status == QS_QUEUED ? (t->time != 0 ? "deferred" :
 		    "queued") : "bounced";
 

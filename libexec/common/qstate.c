@@ -20,7 +20,8 @@
 #include "poison.h"
 
 static const char *status_names[] = { "queued", "delivered", "failed",
-    "bounced" };
+    "bounced", "passed" };
+#define NSTATUS	(sizeof(status_names) / sizeof(status_names[0]))
 static const char *kind_names[] = { "smtp", "maildir", "pipe", "mda" };
 
 const char *
@@ -228,11 +229,11 @@ qstate_parse_target(const char *p, const char *end, struct qstate *q)
 		return -1;
 	if ((t = qstate_add(q, (unsigned)v, kind, addr)) == NULL)
 		return -1;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NSTATUS; i++)
 		if (n[1] == strlen(status_names[i]) &&
 		    memcmp(f[1], status_names[i], n[1]) == 0)
 			break;
-	if (i == 4)
+	if (i == NSTATUS)
 		return -1;
 	t->status = (enum qstate_status)i;
 	if (n[4] == 1 && f[4][0] == '-')

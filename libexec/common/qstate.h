@@ -17,7 +17,8 @@
  * One "t" line per delivery target: the envelope recipients, or what
  * alias expansion made of them.  ORIG is the index of the envelope
  * recipient it came from; STATUS queued|delivered|failed|bounced (failed
- * and its DSN queued); KIND smtp (an
+ * and its DSN queued)|passed (delivered, the next server reports
+ * success); KIND smtp (an
  * address reached through `remote`), maildir (a local user), pipe (a
  * command), mda (mailbox_command); ADDR the address or command; FROM the
  * envelope sender to use ("-": the message's; SRS for forwarding); TIME,
@@ -45,7 +46,10 @@
 #define QSTATE_FILE_MAX		(64 * 1024 * 1024)
 
 /* FAILED: a DSN is owed; BOUNCED: it was queued (or none was owed). */
-enum qstate_status { QS_QUEUED, QS_DELIVERED, QS_FAILED, QS_BOUNCED };
+/* PASSED: delivered to a server that took NOTIFY= with it (RFC 3461
+ * 6.2.1), so any success report is that server's, not ours. */
+enum qstate_status { QS_QUEUED, QS_DELIVERED, QS_FAILED, QS_BOUNCED,
+	QS_PASSED };
 enum qstate_kind { QK_SMTP, QK_MAILDIR, QK_PIPE, QK_MDA };
 
 struct qstate_target {

@@ -330,8 +330,9 @@ queue_result(struct runner *r, struct dmsg *m, struct qstate_target *t,
 	(void)snprintf(t->host, sizeof(t->host), "%s",
 	    host && strcmp(host, "-") != 0 ? host : "");
 	(void)snprintf(t->text, sizeof(t->text), "%s", text ? text : "");
-	if (status == 'd') {
-		t->status = QS_DELIVERED;
+	if (status == 'd' || status == 'h') {
+		/* 'h': handed on with NOTIFY= to a server offering DSN */
+		t->status = status == 'h' ? QS_PASSED : QS_DELIVERED;
 		r->delivered++;
 	} else if (status == 'p') {
 		t->status = QS_FAILED;

@@ -480,6 +480,8 @@ handle_line(struct slot *s, char *line)
 			continue;
 		if (strcmp(f[2], "delivered") == 0)
 			st = 'd';
+		else if (strcmp(f[2], "passed") == 0)
+			st = 'h';
 		else if (strcmp(f[2], "perm") == 0)
 			st = 'p';
 		else

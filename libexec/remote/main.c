@@ -47,6 +47,8 @@ status_name(enum rcpt_status st)
 	switch (st) {
 	case RCPT_DELIVERED:
 		return "delivered";
+	case RCPT_PASSED:
+		return "passed";
 	case RCPT_PERM:
 		return "perm";
 	default:
@@ -90,6 +92,7 @@ report(const struct job *j)
 
 		switch (r->status) {
 		case RCPT_DELIVERED:
+		case RCPT_PASSED:
 			log_delivered(r->given, relay, r->reply.code, ecode,
 			    tls, text);
 			break;
@@ -250,6 +253,7 @@ main(int argc, char **argv)
 		status = report(&j) ? EX_OK : EX_TEMPFAIL;
 		for (i = 0; i < j.nrcpts; i++) {
 			temp |= j.rcpts[i].status != RCPT_DELIVERED &&
+			    j.rcpts[i].status != RCPT_PASSED &&
 			    j.rcpts[i].status != RCPT_PERM;
 			perm |= j.rcpts[i].status == RCPT_PERM;
 		}

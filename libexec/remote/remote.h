@@ -57,6 +57,9 @@ extern const struct remote_step_info {
 enum rcpt_status {
 	RCPT_PENDING,
 	RCPT_DELIVERED,
+	RCPT_PASSED,	/* delivered to a server that offered DSN, with
+			 * NOTIFY=: its success report, not ours (RFC 3461
+			 * 6.2.1) */
 	RCPT_TEMP,
 	RCPT_PERM,
 };

@@ -200,9 +200,17 @@ xfer_data(struct conn *c, struct job *j)
 		return;
 	}
 	c->need_rset = false;
-	for (size_t i = 0; i < j->nrcpts; i++)
-		if (j->rcpts[i].accepted)
-			xfer_set(&j->rcpts[i], c, &r);
+	for (size_t i = 0; i < j->nrcpts; i++) {
+		struct rcpt *rc = &j->rcpts[i];
+
+		if (!rc->accepted)
+			continue;
+		xfer_set(rc, c, &r);
+		/* NOTIFY= went with it (xfer_rcpt): the server reports */
+		if (rc->status == RCPT_DELIVERED &&
+		    (c->ext.flags & SMTPEXT_DSN) && rc->notify != 0)
+			rc->status = RCPT_PASSED;
+	}
 }
 
 enum xfer_result

@@ -377,4 +377,38 @@ tap_like "$("$T" -C "$c" queue mailq)" "Mail queue is empty" "mailq: empty queue
 "$T" -C "$c" queue show 0123456789ABCDEF01 2>/dev/null
 tap_is "$?" 66 "queue show of an unknown id: EX_NOINPUT"
 
+# --- success reports (RFC 3461 6.2.1) -------------------------------------
+# NOTIFY=SUCCESS: a next hop that offers DSN (smtp-sink does) is given the
+# NOTIFY= and reports success itself, so none comes from here; one without
+# DSN (smtp-sink -N) gets the message, and the sender a "relayed" report.
+sink_clear
+before=$(maildir_count alice@example.test)
+msg success1 | "$B/bin/sendmail" -C "$c" -f alice@example.test -N success \
+	s1@routed.test 2>>"$tmp/enqueue.log"
+run
+run
+tap_is "$(queue_count "$c")" 0 "NOTIFY=SUCCESS to a DSN server: delivered"
+tap_like "$(cat "$tmp"/sink/* 2>/dev/null)" 'X-Rcpt-Args: <s1@routed\.test> NOTIFY=SUCCESS' \
+	"NOTIFY=SUCCESS passed on with the recipient"
+tap_is "$(maildir_count alice@example.test)" "$before" \
+	"no success report from here: the DSN server sends it"
+tap_like "$(grep 'to=s1@routed.test' "$tmp/deliver.log")" 'event=delivered' \
+	"logged as delivered"
+start_sink -N
+sink_clear
+msg success2 | "$B/bin/sendmail" -C "$c" -f alice@example.test -N success \
+	s2@routed.test 2>>"$tmp/enqueue.log"
+run
+run
+tap_is "$(queue_count "$c")" 0 "NOTIFY=SUCCESS to a server without DSN: delivered"
+tap_unlike "$(cat "$tmp"/sink/* 2>/dev/null)" 'NOTIFY=' \
+	"no NOTIFY= to a server that does not offer DSN"
+tap_is "$(maildir_count alice@example.test)" "$((before + 1))" \
+	"a success report to the sender"
+dsn=$(cat "$(ls -t "$c"/state/mail/example.test/alice/new/* | head -1)")
+tap_like "$dsn" 'Final-Recipient: rfc822; *s2@routed\.test' \
+	"success report: Final-Recipient"
+tap_like "$dsn" 'Action: relayed' "success report: Action: relayed"
+tap_like "$dsn" 'Status: 2\.' "success report: Status 2.x.x"
+
 tap_done

@@ -2,6 +2,7 @@
 #
 #   TOP        repository top;  B  the build under test (TAMBO_BUILD)
 #   tap_ok COND-STATUS NAME     tap_is GOT WANT NAME     tap_done
+#   tap_like TEXT REGEX NAME    tap_unlike TEXT REGEX NAME
 #   free_port                   an unused TCP port on 127.0.0.1
 #   make_instance DIR           a configuration made by `tambo init`
 #   start_smtpd DIR PORT [MODE] systemd-socket-activate on 127.0.0.1:PORT
@@ -50,6 +51,20 @@ tap_like() {	# text regex name...
 			echo "#   '$re' not found in:"
 			printf '%s\n' "$text" | head -20 | sed 's/^/#     /'
 		} >&2
+	fi
+}
+
+tap_unlike() {	# text regex name...: regex is not in text
+	local text=$1 re=$2; shift 2
+	if printf '%s' "$text" | grep -Eq -- "$re"; then
+		tap_ok 1 "$*"
+		{
+			echo "#   '$re' found in:"
+			printf '%s\n' "$text" | grep -E -- "$re" | head -5 |
+				sed 's/^/#     /'
+		} >&2
+	else
+		tap_ok 0 "$*"
 	fi
 }
 

@@ -47,6 +47,8 @@ test_roundtrip(void)
 	t = qstate_add(&q, 2, QK_MDA, "-");
 	t->status = QS_BOUNCED;
 	(void)snprintf(t->text, sizeof(t->text), "ünïcode \x7f");
+	t = qstate_add(&q, 2, QK_SMTP, "dsn@example.net");
+	t->status = QS_PASSED;
 
 	buf_init(&b, 1 << 20);
 	is_int(qstate_format(&q, &b), 0, "format");
@@ -55,7 +57,7 @@ test_roundtrip(void)
 	ok(strchr(b.data, '\t') == NULL && strchr(b.data, '\r') == NULL,
 	    "no tabs or CRs in the file");
 	is_int(qstate_parse(b.data, b.len, &r), 0, "parse back");
-	is_int(r.n, 4, "four targets");
+	is_int(r.n, 5, "five targets");
 	is_int(r.attempts, 3, "attempts");
 	ok(r.next == 1764000000, "next");
 	ok(r.warned, "warned");
@@ -77,6 +79,9 @@ test_roundtrip(void)
 	is_str(r.t[3].addr, "-", "an address that is a lone dash");
 	is_str(r.t[3].text, q.t[3].text, "8-bit text and DEL");
 	is_int(r.t[3].status, QS_BOUNCED, "bounced");
+	is_int(r.t[4].status, QS_PASSED, "passed");
+	ok(strstr(b.data, "\nt 2 passed smtp dsn@example.net ") != NULL,
+	    "passed: its name in the file");
 	is_int(qstate_pending(&r), 1, "one pending");
 	qstate_free(&r);
 	buf_free(&b);
