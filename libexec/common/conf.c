@@ -45,6 +45,8 @@ conf_defaults(struct conf *c)
 	c->max_errors = 20;
 	c->command_timeout = 300;		/* RFC 5321 4.5.3.2.7 */
 	c->session_timeout = 1800;
+	c->busy_sessions = 192;			/* 3/4 of MaxConnections= */
+	c->busy_timeout = 10;
 	c->max_received = 100;
 	c->auth_max_failures = THROTTLE_DENY;
 	c->auth_max_delay = THROTTLE_DELAY_MAX;
@@ -521,6 +523,14 @@ conf_set(const char *key, const char *val, void *vctx)
 		if (conf_uint(x, key, val, 1, 86400, &v) == -1)
 			return -1;
 		c->session_timeout = (unsigned)v;
+	} else if (strcmp(key, "busy_sessions") == 0) {
+		if (conf_uint(x, key, val, 0, 65536, &v) == -1)
+			return -1;
+		c->busy_sessions = (unsigned)v;
+	} else if (strcmp(key, "busy_timeout") == 0) {
+		if (conf_uint(x, key, val, 1, 86400, &v) == -1)
+			return -1;
+		c->busy_timeout = (unsigned)v;
 	} else if (strcmp(key, "auth_max_failures") == 0) {
 		if (conf_uint(x, key, val, 1, 100000, &v) == -1)
 			return -1;

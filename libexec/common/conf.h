@@ -73,6 +73,8 @@ struct conf {
 	unsigned	 max_errors;
 	unsigned	 command_timeout;	/* seconds */
 	unsigned	 session_timeout;	/* seconds */
+	unsigned	 busy_sessions;		/* 0: never busy */
+	unsigned	 busy_timeout;		/* seconds, when busy */
 	unsigned	 max_received;		/* loop detection */
 	unsigned	 auth_max_failures;	/* then AUTH refused */
 	unsigned	 auth_max_delay;	/* seconds */

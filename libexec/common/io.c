@@ -6,6 +6,7 @@
  * reply that sits in our buffer.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +51,10 @@ io_init(struct io *io, int rfd, int wfd, int timeout_ms, int64_t deadline_ms)
 	io->tctx = NULL;
 	io->timeout_ms = timeout_ms;
 	io->deadline_ms = deadline_ms;
+	io->idle_ms = 0;
+	io->idle_cut = NULL;
+	io->idle_ctx = NULL;
+	io->cut = false;
 	io->err = 0;
 	io->rpos = io->rlen = 0;
 	io->wlen = 0;
@@ -66,32 +71,52 @@ io_set_transport(struct io *io, const struct io_transport *t, void *ctx)
 static enum io_result
 io_wait(struct io *io, int fd, short events)
 {
+	/* a negative timeout_ms: none (end 0) */
+	int64_t	 end = io->timeout_ms < 0 ? 0 : io_now_ms() + io->timeout_ms;
+
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = events };
-		int	 ms = io->timeout_ms;
-		bool	 by_deadline = false;
+		int64_t	 now = io_now_ms(), ms = -1;
+		enum { BY_TIMEOUT, BY_DEADLINE, BY_IDLE, BY_CLAMP } by =
+		    BY_TIMEOUT;
 		int	 r;
 
+		if (end != 0 && (ms = end - now) <= 0)
+			return IO_TIMEOUT;
 		if (io->deadline_ms != 0) {
-			int64_t left = io->deadline_ms - io_now_ms();
+			int64_t left = io->deadline_ms - now;
 
 			if (left <= 0)
 				return IO_DEADLINE;
-			if (left < ms) {
-				ms = (int)left;
-				by_deadline = true;
+			if (ms < 0 || left < ms) {
+				ms = left;
+				by = BY_DEADLINE;
 			}
 		}
-		r = poll(&pfd, 1, ms);
+		if (io->idle_cut != NULL && io->idle_ms > 0 &&
+		    (ms < 0 || io->idle_ms < ms)) {
+			ms = io->idle_ms;
+			by = BY_IDLE;
+		}
+		if (ms > INT_MAX) {
+			ms = INT_MAX;
+			by = BY_CLAMP;
+		}
+		r = poll(&pfd, 1, (int)ms);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
 			io->err = errno;
 			return IO_ERROR;
 		}
-		if (r == 0)
-			return by_deadline ? IO_DEADLINE : IO_TIMEOUT;
-		return IO_OK;
+		if (r > 0)
+			return IO_OK;
+		if (by == BY_TIMEOUT || by == BY_DEADLINE)
+			return by == BY_DEADLINE ? IO_DEADLINE : IO_TIMEOUT;
+		if (by == BY_IDLE && io->idle_cut(io->idle_ctx)) {
+			io->cut = true;
+			return IO_TIMEOUT;
+		}
 	}
 }
 

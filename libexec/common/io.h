@@ -41,6 +41,12 @@ struct io {
 	void		*tctx;
 	int		 timeout_ms;	/* per read or write */
 	int64_t		 deadline_ms;	/* monotonic; 0: none */
+	/* When set, a wait is cut after idle_ms when idle_cut(idle_ctx)
+	 * says so (IO_TIMEOUT, cut set); asked once per idle_ms waited. */
+	int		 idle_ms;
+	bool		(*idle_cut)(void *ctx);
+	void		*idle_ctx;
+	bool		 cut;
 	int		 err;
 	size_t		 rpos, rlen;
 	size_t		 wlen;

@@ -29,6 +29,8 @@ static const struct reply reply_table[REPLY_COUNT] = {
 	R(REPLY_NOT_AVAILABLE, 421, "4.3.0",
 	    "Service not available, try again later"),
 	R(REPLY_TIMEOUT, 421, "4.4.2", "Timeout waiting for input, closing"),
+	R(REPLY_BUSY_TIMEOUT, 421, "4.4.2",
+	    "Server busy and this session idle, closing; try again later"),
 	R(REPLY_SESSION_LIMIT, 421, "4.4.2", "Session time limit exceeded"),
 	R(REPLY_TOO_MANY_ERRORS, 421, "4.7.0", "Too many errors, closing"),
 	R(REPLY_NOT_SMTP, 421, "4.7.0", "This is an SMTP server, closing"),

@@ -48,11 +48,13 @@ run_data(struct session *s, const struct smtp_cmd *c)
 			session_abort_message(s);
 			session_reset(s);
 			if (res == IO_TIMEOUT || res == IO_DEADLINE)
-				session_reply(s, res == IO_TIMEOUT ?
-				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
+				session_reply(s, res == IO_DEADLINE ?
+				    REPLY_SESSION_LIMIT : s->io.cut ?
+				    REPLY_BUSY_TIMEOUT : REPLY_TIMEOUT);
 			s->done = true;
 			s->end_reason = res == IO_EOF ? "lost in DATA" :
 			    res == IO_ERROR ? "read error in DATA" :
+			    s->io.cut ? "idle in DATA while busy" :
 			    "timeout in DATA";
 			log_reject("DATA", "-", s->end_reason);
 			return;
@@ -105,8 +107,9 @@ run_bdat(struct session *s, const struct smtp_cmd *c)
 		if (res != IO_OK) {
 			session_reset(s);
 			if (res == IO_TIMEOUT || res == IO_DEADLINE)
-				session_reply(s, res == IO_TIMEOUT ?
-				    REPLY_TIMEOUT : REPLY_SESSION_LIMIT);
+				session_reply(s, res == IO_DEADLINE ?
+				    REPLY_SESSION_LIMIT : s->io.cut ?
+				    REPLY_BUSY_TIMEOUT : REPLY_TIMEOUT);
 			s->done = true;
 			s->end_reason = "lost in BDAT";
 			log_reject("BDAT", "-", s->end_reason);

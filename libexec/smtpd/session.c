@@ -18,6 +18,7 @@
  * nothing half-received is ever queued.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,8 +491,8 @@ session_read_command(struct session *s, size_t *len)
 		s->end_reason = "lost connection";
 		return READ_END;
 	case IO_TIMEOUT:
-		session_reply(s, REPLY_TIMEOUT);
-		s->end_reason = "timeout";
+		session_reply(s, s->io.cut ? REPLY_BUSY_TIMEOUT : REPLY_TIMEOUT);
+		s->end_reason = s->io.cut ? "idle while busy" : "timeout";
 		return READ_END;
 	case IO_DEADLINE:
 		session_reply(s, REPLY_SESSION_LIMIT);
@@ -559,6 +560,8 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 	s.tx = &tx;
 	s.check = &check;
 	s.start_ms = now;
+	s.busy_fd = -1;
+	s.busy_slot = UINT_MAX;
 	(void)snprintf(s.client, sizeof(s.client), "%s", client);
 	s.port = port;
 	log_connect(session_mode_name(mode), client, port);
@@ -582,6 +585,16 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 		users_close(&s.users);
 		log_disconnect("no peer credentials", 0, 0, 0);
 		return;
+	}
+	/* Remote clients only: a flood of them makes the server busy. */
+	if (mode != MODE_LOCAL) {
+		s.busy_fd = busy_join(conf, session_mode_name(mode),
+		    &s.busy_slot);
+		if (s.busy_fd != -1) {
+			s.io.idle_ms = (int)conf->busy_timeout * 1000;
+			s.io.idle_cut = busy_now;
+			s.io.idle_ctx = &s;
+		}
 	}
 	if (mode == MODE_SUBMISSIONS && !session_tls_start(&s)) {
 		users_close(&s.users);
@@ -614,6 +627,8 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 	users_close(&s.users);
 	if (s.spool_ok)
 		spool_close(&s.spool);
+	if (s.busy_fd != -1)
+		(void)close(s.busy_fd);
 	log_disconnect(s.end_reason ? s.end_reason : "closed", s.messages,
 	    s.errors, (unsigned long long)(io_now_ms() - s.start_ms));
 }

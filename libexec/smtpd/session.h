@@ -42,6 +42,8 @@ struct session {
 	char		 client[64];
 	unsigned	 port;
 	int64_t		 start_ms;
+	int		 busy_fd;	/* the session table (busy.c); -1 */
+	unsigned	 busy_slot;	/* its byte there; UINT_MAX: none */
 
 	/* after HELO/EHLO */
 	bool		 greeted;
@@ -149,6 +151,15 @@ void	session_tls_end(struct session *);
  * a Unix socket or the credentials cannot be read.
  */
 bool	session_local_identify(struct session *, int fd);
+
+/*
+ * busy.c: join MODE's session table in the state directory; the table's
+ * descriptor (-1: none, busy_sessions = 0 or it cannot be opened) and in
+ * *slot the byte held (UINT_MAX: none).  busy_now(session): whether the
+ * server is busy (an io idle_cut).
+ */
+int	busy_join(const struct conf *, const char *mode, unsigned *slot);
+bool	busy_now(void *session);
 /* May the local peer use this envelope sender?  REPLY_OK or the refusal. */
 enum reply_id session_local_sender(struct session *, const struct addr *);
 /*

@@ -10,7 +10,8 @@
 # sends a message over IPv4 (and IPv6 when the host has ::1); the test then
 # checks the 250 reply, the queue, the spool file's owner and the handler's
 # log line in the journal, MaxConnectionsPerSource=, that every instance
-# exits 0 and is collected, and rates the service's sandbox with
+# exits 0 and is collected, the session table (sessions.mx) the handlers
+# keep in /var/lib/tambo, and rates the service's sandbox with
 # systemd-analyze security.
 #
 # Then the submission units, 587 (STARTTLS, tambo-submission.socket) and
@@ -42,7 +43,7 @@ set -u
 
 nspawn_need swaks ss
 nspawn_need_built libexec/tambo/smtpd bin/tambo
-nspawn_begin tambo-t$$ 34
+nspawn_begin tambo-t$$ 35
 
 # --- staging: the programs and units as an install would lay them out ----
 
@@ -313,6 +314,10 @@ fi
 # Every session (those above too) ends cleanly and CollectMode= unloads
 # its instance.
 check "handler instances exit 0 and are collected" nspawn_instances_clean tambo-smtp
+# The sandbox lets the handlers keep their session table (busy_sessions).
+check "the session table /var/lib/tambo/sessions.mx is tambo's, no errors" \
+	in_ct sh -c '[ "$(stat -c "%U %a" /var/lib/tambo/sessions.mx)" = "tambo 600" ] &&
+		! journalctl -o cat --no-pager | grep -F "session table"'
 
 # --- submission: 587 (STARTTLS) and 465 (implicit TLS), AUTH PLAIN ----------
 

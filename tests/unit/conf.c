@@ -180,6 +180,10 @@ test_load(void)
 	is_int(c.session_timeout, d.session_timeout,
 	    "empty: default session_timeout");
 	is_int(c.max_received, d.max_received, "empty: default max_received");
+	ok(c.busy_sessions > 0 && c.busy_sessions < 256,
+	    "empty: busy below the socket units' MaxConnections=256 (%u)",
+	    c.busy_sessions);
+	is_int(c.busy_timeout, 10, "empty: busy_timeout 10 s");
 	is_str(c.suffix_separators, "+", "empty: default suffix separator");
 	is_str(c.drop_characters, "", "empty: no drop characters");
 
@@ -193,6 +197,8 @@ test_load(void)
 	    "max_errors = 5\n"
 	    "command_timeout = 60\n"
 	    "session_timeout = 600\n"
+	    "busy_sessions = 0\n"
+	    "busy_timeout = 3\n"
 	    "max_received = 30\n"
 	    "suffix_separators = +-\n"
 	    "drop_characters = .\n"
@@ -208,6 +214,8 @@ test_load(void)
 	is_int(c.max_errors, 5, "max_errors");
 	is_int(c.command_timeout, 60, "command_timeout");
 	is_int(c.session_timeout, 600, "session_timeout");
+	is_int(c.busy_sessions, 0, "busy_sessions 0: never busy");
+	is_int(c.busy_timeout, 3, "busy_timeout");
 	is_int(c.max_received, 30, "max_received");
 	is_str(c.suffix_separators, "+-", "suffix_separators");
 	is_str(c.drop_characters, ".", "drop_characters");
@@ -269,6 +277,8 @@ static const struct bad_case {
 	{ "command_timeout = 0\n", "command_timeout" },
 	{ "command_timeout = 86401\n", "command_timeout" },
 	{ "session_timeout = 86401\n", "session_timeout" },
+	{ "busy_sessions = 65537\n", "busy_sessions" },
+	{ "busy_timeout = 0\n", "busy_timeout" },
 	{ "max_received = 0\n", "max_received" },
 	{ "max_received = 1001\n", "max_received" },
 	{ "# fine\nmax_errors = 5\nmax_received = x\n", "tambo.conf:3:" },

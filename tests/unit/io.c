@@ -1,7 +1,8 @@
 /*
  * io.c — unit tests for libexec/common/io.c on a socketpair: lines with
  * and without their end, lines longer than the maximum, EOF, the per-read
- * timeout and the session deadline, discarding input, output flushed
+ * timeout and the session deadline, the idle cut (and no timeout at
+ * all), discarding input, output flushed
  * before a read waits (and held while input is buffered, for pipelining),
  * a transport with data of its own, and write errors.
  */
@@ -216,6 +217,77 @@ test_timeout(void)
 	unpair();
 }
 
+static int idle_asked;
+static int idle_cut_after;	/* cut when asked this many times */
+
+static bool
+idle_cut(void *ctx)
+{
+	(void)ctx;
+	return ++idle_asked >= idle_cut_after;
+}
+
+static void
+test_idle(void)
+{
+	char	 buf[64];
+	bool	 eol;
+	int64_t	 t0, dt;
+
+	/* asked every idle_ms; cut the third time */
+	pair(5000, 0);
+	io.idle_ms = 20;
+	io.idle_cut = idle_cut;
+	idle_asked = 0;
+	idle_cut_after = 3;
+	t0 = io_now_ms();
+	is_int(line(buf, 63, &eol), IO_TIMEOUT, "idle cut: IO_TIMEOUT");
+	dt = io_now_ms() - t0;
+	ok(io.cut, "idle cut: cut set");
+	is_int(idle_asked, 3, "asked once per idle_ms");
+	ok(dt >= 55 && dt < 1000, "after about 60 ms (%lld)", (long long)dt);
+	unpair();
+
+	/* never cut: the timeout still ends the wait, cut not set */
+	pair(70, 0);
+	io.idle_ms = 20;
+	io.idle_cut = idle_cut;
+	idle_asked = 0;
+	idle_cut_after = 1000;
+	is_int(line(buf, 63, &eol), IO_TIMEOUT, "not cut: the timeout");
+	ok(!io.cut, "not cut: cut not set");
+	ok(idle_asked >= 2, "asked meanwhile (%d)", idle_asked);
+	unpair();
+
+	/* input before idle_ms: never asked */
+	pair(5000, 0);
+	io.idle_ms = 1000;
+	io.idle_cut = idle_cut;
+	idle_asked = 0;
+	peer_send("NOOP\r\n");
+	is_int(line(buf, 63, &eol), IO_OK, "input: no question");
+	is_int(idle_asked, 0, "input: not asked");
+	unpair();
+
+	/* no timeout at all (negative): input after a while still comes */
+	pair(-1, 0);
+	{
+		pid_t	 pid = fork();
+
+		if (pid == 0) {
+			static const struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+			(void)nanosleep(&ts, NULL);
+			peer_send("late\r\n");
+			_exit(0);
+		}
+		is_int(line(buf, 63, &eol), IO_OK, "no timeout: waits for input");
+		is_str(buf, "late\r\n", "no timeout: the line");
+		(void)waitpid(pid, NULL, 0);
+	}
+	unpair();
+}
+
 static void
 test_discard(void)
 {
@@ -388,6 +460,7 @@ main(void)
 	test_long();
 	test_split();
 	test_timeout();
+	test_idle();
 	test_discard();
 	test_output();
 	test_write_error();
