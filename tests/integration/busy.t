@@ -12,10 +12,7 @@ for p in systemd-socket-activate ss; do
 	command -v "$p" >/dev/null 2>&1 || tap_skip_all "no $p"
 done
 
-tmp=$(mktemp -d)
-at_exit "rm -rf $tmp"
-c=$tmp/c
-make_instance "$c" || { echo "Bail out! instance"; exit 1; }
+tmp_instance || { echo "Bail out! instance"; exit 1; }
 cat >>"$c/tambo.conf" <<EOF
 busy_sessions = 3
 busy_timeout = 1

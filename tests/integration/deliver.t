@@ -381,12 +381,15 @@ tap_is "$?" 66 "queue show of an unknown id: EX_NOINPUT"
 # NOTIFY=SUCCESS: a next hop that offers DSN (smtp-sink does) is given the
 # NOTIFY= and reports success itself, so none comes from here; one without
 # DSN (smtp-sink -N) gets the message, and the sender a "relayed" report.
-sink_clear
+send_success() {	# subject recipient: through sendmail -N success, two passes
+	sink_clear
+	msg "$1" | "$B/bin/sendmail" -C "$c" -f alice@example.test \
+		-N success "$2" 2>>"$tmp/enqueue.log"
+	run
+	run
+}
 before=$(maildir_count alice@example.test)
-msg success1 | "$B/bin/sendmail" -C "$c" -f alice@example.test -N success \
-	s1@routed.test 2>>"$tmp/enqueue.log"
-run
-run
+send_success success1 s1@routed.test
 tap_is "$(queue_count "$c")" 0 "NOTIFY=SUCCESS to a DSN server: delivered"
 tap_like "$(cat "$tmp"/sink/* 2>/dev/null)" 'X-Rcpt-Args: <s1@routed\.test> NOTIFY=SUCCESS' \
 	"NOTIFY=SUCCESS passed on with the recipient"
@@ -395,11 +398,7 @@ tap_is "$(maildir_count alice@example.test)" "$before" \
 tap_like "$(grep 'to=s1@routed.test' "$tmp/deliver.log")" 'event=delivered' \
 	"logged as delivered"
 start_sink -N
-sink_clear
-msg success2 | "$B/bin/sendmail" -C "$c" -f alice@example.test -N success \
-	s2@routed.test 2>>"$tmp/enqueue.log"
-run
-run
+send_success success2 s2@routed.test
 tap_is "$(queue_count "$c")" 0 "NOTIFY=SUCCESS to a server without DSN: delivered"
 tap_unlike "$(cat "$tmp"/sink/* 2>/dev/null)" 'NOTIFY=' \
 	"no NOTIFY= to a server that does not offer DSN"

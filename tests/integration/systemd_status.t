@@ -60,7 +60,9 @@ check "the sockets and the timer start" \
 	in_ct sh -c 'cd /opt/tambo-test/units && systemctl link "$PWD"/*.socket \
 			"$PWD"/*.service "$PWD"/*.timer &&
 		systemctl daemon-reload && systemctl start "$@" &&
-		systemctl is-active "$@"' sh $UNITS
+		systemctl is-active "$@" ||
+		{ journalctl -o cat --no-pager -p warning -n 20; exit 1; }' \
+		sh $UNITS
 
 # --- a message through port 25, delivered by the service --------------------
 out=$(swaks --server 127.0.0.1 --port "$PORT" --timeout 20 \
