@@ -49,7 +49,7 @@
 #include "io.h"
 
 /* Bumped whenever struct tls_ops or the params structures change. */
-#define TLS_ABI		3
+#define TLS_ABI		4
 
 /* The plugin's file name, looked for in the running program's directory. */
 #define TLS_PLUGIN	"tls.so"
@@ -74,6 +74,12 @@ struct tls_server_params {
 	const char	*ticket_key;
 	int		 min_version;	/* 13: TLS 1.3 only; else 1.2 and 1.3 */
 	int		 timeout_ms;	/* the handshake, bye; <= 0: 60 s */
+	/* As struct io's: when idle_cut is set, a handshake that has waited
+	 * idle_ms for the client is given up when idle_cut(idle_ctx) says
+	 * so (the error says "idle while busy"); asked once per idle_ms. */
+	int		 idle_ms;
+	bool		(*idle_cut)(void *ctx);
+	void		*idle_ctx;
 };
 
 struct tls_client_params {

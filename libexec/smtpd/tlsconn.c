@@ -65,6 +65,10 @@ session_tls_prepare(struct session *s)
 	p.min_version = s->mode == MODE_MX ? s->conf->tls_min_mx :
 	    s->conf->tls_min_submission;
 	p.timeout_ms = (int)s->conf->command_timeout * 1000;
+	/* the same idle cut as the session's (busy.c) */
+	p.idle_ms = s->io.idle_ms;
+	p.idle_cut = s->io.idle_cut;
+	p.idle_ctx = s->io.idle_ctx;
 	s->tls_conn = s->tls_ops->server_new(&p, s->io.rfd, err, sizeof(err));
 	if (s->tls_conn == NULL) {
 		log_error("no usable TLS certificate", err, 0);

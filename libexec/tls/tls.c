@@ -63,6 +63,10 @@ struct tls {
 	gnutls_priority_t		 prio;
 	int				 fd;
 	int				 timeout_ms;
+	int				 idle_ms;	/* idle_cut: */
+	bool				(*idle_cut)(void *);
+	void				*idle_ctx;
+	bool				 cut;	/* idle_cut said so */
 	bool				 done;	/* handshake finished */
 	int				 last;	/* last GnuTLS error */
 	char				 sni[SNI_MAX + 1];
@@ -185,13 +189,16 @@ now_ms(void)
 
 /*
  * Wait until the fd is ready for what GnuTLS was doing, at most until
- * deadline.  0, or -1 with errno ETIMEDOUT or poll's error.
+ * deadline, and, with idle_cut, asking it once per idle_ms waited (t->cut
+ * set when it says to give up).  0, or -1 with errno ETIMEDOUT or poll's
+ * error.
  */
 static int
 tls_wait(struct tls *t, int64_t deadline)
 {
 	struct pollfd pfd;
 	int64_t	 left;
+	bool	 idle;
 	int	 r;
 
 	pfd.fd = t->fd;
@@ -201,16 +208,22 @@ tls_wait(struct tls *t, int64_t deadline)
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		idle = t->idle_cut != NULL && t->idle_ms > 0 &&
+		    t->idle_ms < left;
+		if (idle)
+			left = t->idle_ms;
 		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			return -1;
-		if (r == 0) {
+		if (r > 0)
+			return 0;
+		if (!idle || t->idle_cut(t->idle_ctx)) {
+			t->cut = idle;
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		return 0;
 	}
 }
 
@@ -297,6 +310,9 @@ tls_server_new(const struct tls_server_params *p, int fd, char *err,
 	}
 	t->fd = fd;
 	t->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 60 * 1000;
+	t->idle_ms = p->idle_ms;
+	t->idle_cut = p->idle_cut;
+	t->idle_ctx = p->idle_ctx;
 
 	if ((r = gnutls_certificate_allocate_credentials(&t->creds)) < 0) {
 		t->creds = NULL;
@@ -406,7 +422,8 @@ tls_handshake(struct tls *t, char *err, size_t errsz)
 		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
 			if (tls_wait(t, deadline) == -1) {
 				(void)snprintf(err, errsz,
-				    "tls handshake: %s", errno == ETIMEDOUT ?
+				    "tls handshake: %s", t->cut ?
+				    "idle while busy" : errno == ETIMEDOUT ?
 				    "timed out" : strerror(errno));
 				return -1;
 			}

@@ -4,8 +4,9 @@
 # command_timeout; once busy_sessions sessions are open at once, every
 # session whose client keeps it waiting busy_timeout seconds is closed with
 # 421 4.4.2 and logged, a client that keeps talking is served and its mail
-# queued, and when the flood is gone the server is no longer busy.  Port
-# 25 handlers under systemd-socket-activate, clients in Python.
+# queued, and when the flood is gone the server is no longer busy; on
+# port 465 a client that never starts its TLS handshake is given up the
+# same way.  Handlers under systemd-socket-activate, clients in Python.
 . "$(dirname "$0")/../lib/common.sh"
 
 for p in systemd-socket-activate ss; do
@@ -20,13 +21,14 @@ EOF
 port=$(free_port)
 start_smtpd "$c" "$port" mx || { echo "Bail out! server"; exit 1; }
 
-# clients PLAN: one client per word of PLAN, started 0.3 s apart, each
-# printing "N SECONDS REPLY" when the server closes it (or "N open" if it
-# is still open at the end, 6 s after the last start).  A word "idle"
+# clients PORT PLAN: one client per word of PLAN, started 0.3 s apart,
+# each printing "N SECONDS REPLY" when the server closes it (or "N open" if
+# it is still open at the end, 6 s after the last start).  A word "idle"
 # reads the greeting and waits; "talk" sends NOOP every 0.3 s and then a
-# message to alice@example.test, printing the final reply.
+# message to alice@example.test, printing the final reply; "tls" (port
+# 465) connects and sends nothing, not even a TLS hello.
 clients() {
-	$PY - "$port" "$@" <<'PY'
+	$PY - "$@" <<'PY'
 import socket, sys, threading, time
 port, plan = int(sys.argv[1]), sys.argv[2:]
 out = {}
@@ -43,7 +45,8 @@ def run(n, kind, t0):
     s = socket.create_connection(("127.0.0.1", port), 5)
     s.settimeout(20)
     f = s.makefile("r", newline="\r\n")
-    reply(f)
+    if kind != "tls":
+        reply(f)
     start = time.time()
     try:
         if kind == "talk":
@@ -82,12 +85,12 @@ PY
 }
 
 # --- below the mark: two idle clients keep their sessions -------------------
-out=$(clients idle idle)
+out=$(clients "$port" idle idle)
 tap_is "$out" "$(printf '0 open\n1 open')" \
 	"two idle sessions (below busy_sessions = 3): neither closed in 6 s"
 
 # --- the mark: three sessions, the idle ones go -----------------------------
-out=$(clients idle idle idle talk)
+out=$(clients "$port" idle idle idle talk)
 echo "$out" | sed 's/^/# /' >&2
 cut=$(printf '%s\n' "$out" |
 	awk '$3 == "421" && $4 == "4.4.2" && $2 + 0 < 5 { n++ } END { print n + 0 }')
@@ -102,12 +105,28 @@ tap_is "$(queue_count "$c")" 1 "the talking client's message is in the queue"
 
 # --- after the flood: not busy any more --------------------------------------
 sleep 0.5
-out=$(clients idle)
+out=$(clients "$port" idle)
 tap_is "$out" "0 open" "the flood gone: an idle session is left alone again"
+
+# --- port 465: a client that never starts its TLS handshake ---------------
+sh "$TOP/tests/lib/mkcerts.sh" "$tmp/pki" >/dev/null 2>&1 &&
+	cp -r "$tmp/pki/certs" "$c/certs" || { echo "Bail out! certs"; exit 1; }
+port465=$(free_port)
+start_smtpd "$c" "$port465" submissions ||
+	{ echo "Bail out! server 465"; exit 1; }
+out=$(clients "$port465" tls tls)
+tap_is "$out" "$(printf '0 open\n1 open')" \
+	"465, below the mark: two silent clients keep their handshakes waiting"
+out=$(clients "$port465" tls tls tls)
+echo "$out" | sed 's/^/# /' >&2
+cut=$(printf '%s\n' "$out" | awk '$3 == "EOF" && $2 + 0 < 5 { n++ } END { print n + 0 }')
+tap_is "$cut" 3 "465, busy: three silent clients closed within 5 s"
+tap_like "$(cat "$c/smtpd.log")" 'event=reject cmd=TLS .*tls handshake: idle while busy' \
+	"log: the handshake given up, idle while busy"
 
 # --- busy_sessions = 0: never busy -------------------------------------------
 sed -i 's/^busy_sessions = 3$/busy_sessions = 0/' "$c/tambo.conf"
-out=$(clients idle idle idle idle)
+out=$(clients "$port" idle idle idle idle)
 tap_is "$(printf '%s\n' "$out" | grep -c ' open$')" 4 \
 	"busy_sessions = 0: four idle sessions all stay"
 
