@@ -327,9 +327,9 @@ nspawn_instances_clean() {	# UNIT (tambo-smtp, tambo-local...)
 		sleep 0.2
 	done
 	if [ -n "$left" ] && ct_legacy_cgroups; then
-		printf '%s\n' "$left" | grep ' loaded inactive dead ' |
+		printf '%s\n' "$left" | grep -E ' loaded +inactive +dead ' |
 			sed 's/^/# note: legacy cgroups, not collected: /' >&2
-		left=$(printf '%s\n' "$left" | grep -v ' loaded inactive dead ')
+		left=$(printf '%s\n' "$left" | grep -Ev ' loaded +inactive +dead ')
 	fi
 	if [ -n "$left" ]; then
 		echo "left: $left"
