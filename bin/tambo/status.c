@@ -15,6 +15,9 @@
  *                 and size, readable or not (RFC 6376 3.3, RFC 8463)
  *   services      the socket and timer units, asked of systemd over D-Bus
  *                 (org.freedesktop.systemd1: GetUnit, ActiveState)
+ *   sessions      the sessions open on ports 25, 587 and 465, counted in
+ *                 the handlers' session tables (STATE/sessions.MODE, one
+ *                 locked byte each, tambo-smtpd(8) "Busy"); WARN when busy
  *   activity      counts from the journal since TIME (default 24 hours):
  *                 the key=value lines of log.h, by the units'
  *                 SYSLOG_IDENTIFIER, and the last delivery failures
@@ -584,6 +587,59 @@ status_services(void)
 	sd_bus_flush_close_unref(bus);
 }
 
+/* --- open sessions (the handlers' session tables) ------------------------ */
+
+static void
+status_sessions(const struct conf *conf)
+{
+	static const struct {
+		const char *mode, *what;
+	} modes[] = {
+		{ "mx", "port 25" },
+		{ "submission", "port 587" },
+		{ "submissions", "port 465" },
+	};
+	char	 path[PATH_MAX];
+	size_t	 i;
+
+	(void)printf("sessions (%s/sessions.*)\n", conf->state);
+	if (conf->busy_sessions == 0) {
+		status_line("", "busy_sessions = 0: sessions not counted");
+		return;
+	}
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		unsigned b, held = 0;
+		int	 fd;
+
+		if (conf_pathf(path, "%s/sessions.%s", conf->state,
+		    modes[i].mode) == -1 ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			status_line("", "%s: no session yet", modes[i].what);
+			continue;
+		}
+		/* one lock per session: each byte asked on its own (F_GETLK
+		 * names any one conflicting lock of a range, not the count) */
+		for (b = 0; b < conf->busy_sessions; b++) {
+			struct flock fl = { .l_type = F_WRLCK,
+			    .l_whence = SEEK_SET, .l_start = (off_t)b,
+			    .l_len = 1 };
+
+			if (fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
+			    fl.l_type != F_UNLCK)
+				held++;
+		}
+		(void)close(fd);
+		if (held < conf->busy_sessions)
+			status_line("OK", "%s: %u session%s open (busy at %u)",
+			    modes[i].what, held, held == 1 ? "" : "s",
+			    conf->busy_sessions);
+		else
+			status_line("WARN", "%s: busy, %u sessions or more "
+			    "open: a client idle %u s is closed",
+			    modes[i].what, held, conf->busy_timeout);
+	}
+}
+
 /* --- recent activity (the journal) ---------------------------------------- */
 
 /* The journal opened by status_journal_keep, or NULL. */
@@ -856,6 +912,7 @@ cmd_status(const char *dir, int argc, char **argv)
 	status_certs(&conf, tls, tls_err);
 	status_dkim(&conf, tls, tls_err);
 	status_services();
+	status_sessions(&conf);
 	status_activity(since);
 	if (status_fails > 0)
 		(void)printf("%u problem%s (FAIL)\n", status_fails,

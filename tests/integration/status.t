@@ -6,8 +6,9 @@
 # closed port gives "deferred" and exit 75 within the wait, a sink that
 # refuses with 5xx gives "bounced" and exit 1.  tambo status counts the
 # queue and the deferred messages, rates certificates that expire in 5
-# days (WARN) or have expired (FAIL), lists the DKIM keys, and exits 1
-# only when something FAILs.  The systemd parts: systemd_status.t.
+# days (WARN) or have expired (FAIL), lists the DKIM keys, counts the
+# sessions open on port 25 (WARN when busy), and exits 1 only when
+# something FAILs.  The systemd parts: systemd_status.t.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -175,5 +176,42 @@ tap_is "$?" 0 "--since 12 (hours)"
 tap_is "$?" 64 "--since soon: EX_USAGE"
 "$T" -C "$tmp/nowhere" status >/dev/null 2>&1
 tap_is "$?" 1 "no configuration: exit 1"
+
+# --- sessions: the handlers' session tables ----------------------------------
+tap_like "$("$T" -C "$c" status 2>&1)" 'port 25: no session yet' \
+	"sessions: no table yet"
+if command -v systemd-socket-activate >/dev/null && command -v ss >/dev/null; then
+	echo "busy_sessions = 2" >>"$c/tambo.conf"
+	port=$(free_port)
+	start_smtpd "$c" "$port" mx || { echo "Bail out! smtpd"; exit 1; }
+	# hold N: N clients that read the greeting and stay; their pids in $held
+	held=
+	hold() {
+		local i
+		for i in $(seq "$1"); do
+			$PY -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.recv(512); print("up", flush=True); time.sleep(30)' "$port" >"$tmp/hold.$i" &
+			held="$held $!"
+			at_exit "kill $! 2>/dev/null"
+		done
+		for _ in $(seq 100); do
+			[ "$(cat "$tmp"/hold.* 2>/dev/null | grep -c up)" -ge "$1" ] && return
+			sleep 0.05
+		done
+	}
+	hold 1
+	tap_like "$("$T" -C "$c" status 2>&1)" 'OK +port 25: 1 session open \(busy at 2\)' \
+		"sessions: one open, counted"
+	rm -f "$tmp"/hold.*
+	hold 2
+	st=$("$T" -C "$c" status 2>&1)
+	tap_like "$st" 'WARN +port 25: busy, 2 sessions or more open: a client idle 10 s is closed' \
+		"sessions: at busy_sessions, WARN"
+	tap_like "$st" 'port 587: no session yet' "sessions: each port its own table"
+	# shellcheck disable=SC2086 # one pid per word
+	kill $held 2>/dev/null
+	wait $held 2>/dev/null
+fi
 
 tap_done
