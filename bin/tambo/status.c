@@ -50,6 +50,7 @@
 #include "log.h"
 #include "num.h"
 #include "qstate.h"
+#include "sessions.h"
 #include "spool.h"
 #include "tambo.h"
 #include "tls.h"
@@ -599,7 +600,6 @@ status_sessions(const struct conf *conf)
 		{ "submission", "port 587" },
 		{ "submissions", "port 465" },
 	};
-	char	 path[PATH_MAX];
 	size_t	 i;
 
 	(void)printf("sessions (%s/sessions.*)\n", conf->state);
@@ -611,23 +611,15 @@ status_sessions(const struct conf *conf)
 		unsigned b, held = 0;
 		int	 fd;
 
-		if (conf_pathf(path, "%s/sessions.%s", conf->state,
-		    modes[i].mode) == -1 ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if ((fd = sessions_open(conf->state, modes[i].mode,
+		    false)) == -1) {
 			status_line("", "%s: no session yet", modes[i].what);
 			continue;
 		}
-		/* one lock per session: each byte asked on its own (F_GETLK
-		 * names any one conflicting lock of a range, not the count) */
-		for (b = 0; b < conf->busy_sessions; b++) {
-			struct flock fl = { .l_type = F_WRLCK,
-			    .l_whence = SEEK_SET, .l_start = (off_t)b,
-			    .l_len = 1 };
-
-			if (fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
-			    fl.l_type != F_UNLCK)
-				held++;
-		}
+		/* each byte asked on its own: F_GETLK on a range names one
+		 * conflicting lock, not how many there are */
+		for (b = 0; b < conf->busy_sessions; b++)
+			held += sessions_held(fd, b);
 		(void)close(fd);
 		if (held < conf->busy_sessions)
 			status_line("OK", "%s: %u session%s open (busy at %u)",

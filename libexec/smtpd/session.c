@@ -18,7 +18,6 @@
  * nothing half-received is ever queued.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,7 +560,7 @@ session_run(const struct conf *conf, enum session_mode mode, int rfd, int wfd,
 	s.check = &check;
 	s.start_ms = now;
 	s.busy_fd = -1;
-	s.busy_slot = UINT_MAX;
+	s.busy_slot = -1;
 	(void)snprintf(s.client, sizeof(s.client), "%s", client);
 	s.port = port;
 	log_connect(session_mode_name(mode), client, port);

@@ -43,7 +43,7 @@ struct session {
 	unsigned	 port;
 	int64_t		 start_ms;
 	int		 busy_fd;	/* the session table (busy.c); -1 */
-	unsigned	 busy_slot;	/* its byte there; UINT_MAX: none */
+	int		 busy_slot;	/* its byte there; -1: none */
 
 	/* after HELO/EHLO */
 	bool		 greeted;
@@ -155,10 +155,10 @@ bool	session_local_identify(struct session *, int fd);
 /*
  * busy.c: join MODE's session table in the state directory; the table's
  * descriptor (-1: none, busy_sessions = 0 or it cannot be opened) and in
- * *slot the byte held (UINT_MAX: none).  busy_now(session): whether the
- * server is busy (an io idle_cut).
+ * *slot the byte held (-1: none).  busy_now(session): whether the server
+ * is busy (an io idle_cut).
  */
-int	busy_join(const struct conf *, const char *mode, unsigned *slot);
+int	busy_join(const struct conf *, const char *mode, int *slot);
 bool	busy_now(void *session);
 /* May the local peer use this envelope sender?  REPLY_OK or the refusal. */
 enum reply_id session_local_sender(struct session *, const struct addr *);
