@@ -348,7 +348,8 @@ nspawn_instances_clean() {	# UNIT (tambo-smtp, tambo-local...)
 		printf '%s\n' "$bad" | sed -n 's/^\([^:]*\.service\):.*/\1/p' |
 			sort -u | head -n 5 | while read -r u; do
 				echo "--- $u"
-				in_ct journalctl -u "$u" -o short-precise --no-pager
+				in_ct journalctl -u "$u" -o short-precise --no-pager \
+					</dev/null
 			done
 		printf '%s\n' "$bad" | head -n 20
 		echo "--- the container's warnings"
