@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "names.h"
 #include "progpath.h"
 #include "qstate.h"
 #include "spool.h"
@@ -37,76 +38,41 @@
 
 #define QUEUE_LOCK_WAIT	30
 
-static int
-id_cmp(const void *a, const void *b)
+static bool
+queue_is_id(int dirfd, const char *name, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)dirfd;
+	(void)arg;
+	return spool_id_valid(name);
 }
 
-/* The queue ids in arrival order; -1 on error. */
+/* The queue ids, in arrival order (names.h); EX_OK or an exit status. */
 static int
-queue_ids(struct spool *sp, char ***out, size_t *nout)
+queue_ids(struct spool *sp, struct names *ids)
 {
-	DIR	*d;
-	struct dirent *e;
-	char	**ids = NULL;
-	size_t	 n = 0;
-	int	 rc = EX_OK, fd;
-
-	if ((fd = dup(sp->queuefd)) == -1 || (d = fdopendir(fd)) == NULL) {
+	if (names_read(sp->queuefd, queue_is_id, NULL, ids) == -1) {
 		tambo_err("%s/queue: %s", sp->dir, strerror(errno));
-		return EX_IOERR;
+		return errno == ENOMEM ? EX_OSERR : EX_IOERR;
 	}
-	while ((e = readdir(d)) != NULL) {
-		char	**nids;
-
-		if (!spool_id_valid(e->d_name))
-			continue;
-		if ((nids = reallocarray(ids, n + 1, sizeof(*ids))) == NULL ||
-		    (nids[n] = strdup(e->d_name)) == NULL) {
-			tambo_err("out of memory");
-			rc = EX_OSERR;
-			if (nids != NULL)
-				ids = nids;
-			break;
-		}
-		ids = nids;
-		n++;
-	}
-	(void)closedir(d);
-	if (n > 1)
-		qsort(ids, n, sizeof(*ids), id_cmp);
-	*out = ids;
-	*nout = n;
-	return rc;
-}
-
-static void
-queue_ids_free(char **ids, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	return EX_OK;
 }
 
 static int
 queue_list(struct spool *sp)
 {
-	char	**ids;
-	size_t	 n, i;
+	struct names ids;
+	size_t	 i;
 	int	 rc;
 
-	if ((rc = queue_ids(sp, &ids, &n)) == EX_IOERR)
+	if ((rc = queue_ids(sp, &ids)) != EX_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ids.n; i++) {
 		struct spool_envelope env;
 		uint64_t size;
 
-		if (spool_read(sp, ids[i], &env, &size) == -1) {
+		if (spool_read(sp, ids.v[i], &env, &size) == -1) {
 			if (errno != ENOENT) {	/* delivered meanwhile */
-				tambo_err("%s: %s", ids[i], strerror(errno));
+				tambo_err("%s: %s", ids.v[i], strerror(errno));
 				rc = EX_DATAERR;
 			}
 			continue;
@@ -118,7 +84,7 @@ queue_list(struct spool *sp)
 		(void)putchar('\n');
 		spool_envelope_free(&env);
 	}
-	queue_ids_free(ids, n);
+	names_free(&ids);
 	return rc;
 }
 
@@ -141,14 +107,14 @@ queue_busy(struct spool *sp, const char *id)
 static int
 queue_mailq(struct spool *sp)
 {
-	char	**ids;
-	size_t	 n, i, shown = 0;
+	struct names ids;
+	size_t	 i, shown = 0;
 	uint64_t total = 0;
 	int	 rc;
 
-	if ((rc = queue_ids(sp, &ids, &n)) == EX_IOERR)
+	if ((rc = queue_ids(sp, &ids)) != EX_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ids.n; i++) {
 		struct spool_envelope env;
 		struct qstate qs;
 		uint64_t size;
@@ -159,9 +125,9 @@ queue_mailq(struct spool *sp)
 		size_t	 k;
 		int	 st;
 
-		if (spool_read(sp, ids[i], &env, &size) == -1)
+		if (spool_read(sp, ids.v[i], &env, &size) == -1)
 			continue;
-		st = qstate_read(sp->queuefd, ids[i], &qs);
+		st = qstate_read(sp->queuefd, ids.v[i], &qs);
 		if (shown++ == 0)
 			(void)printf("-Queue ID-------- --Size-- "
 			    "----Arrival Time---- -Sender/Recipient-------\n");
@@ -170,7 +136,7 @@ queue_mailq(struct spool *sp)
 		    strftime(when, sizeof(when), "%a %b %e %H:%M:%S", &tm) == 0)
 			(void)snprintf(when, sizeof(when), "-");
 		(void)printf("%s%c %8llu %-20s  %s\n", env.id,
-		    queue_busy(sp, ids[i]) ? '*' : ' ',
+		    queue_busy(sp, ids.v[i]) ? '*' : ' ',
 		    (unsigned long long)size, when,
 		    env.from[0] ? env.from : "MAILER-DAEMON");
 		if (st == 0) {
@@ -199,7 +165,7 @@ queue_mailq(struct spool *sp)
 		(void)printf("-- %llu Kbytes in %zu Request%s.\n",
 		    (unsigned long long)((total + 1023) / 1024), shown,
 		    shown == 1 ? "" : "s");
-	queue_ids_free(ids, n);
+	names_free(&ids);
 	return rc;
 }
 

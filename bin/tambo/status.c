@@ -48,6 +48,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "names.h"
 #include "num.h"
 #include "qstate.h"
 #include "sessions.h"
@@ -322,74 +323,39 @@ status_cert(const struct tls_ops *tls, const char *dir, const char *name)
 		    when, days, days == 1 ? "" : "s");
 }
 
+/* The names in dir that keep accepts (names.h); -1 with errno. */
 static int
-status_name_cmp(const void *a, const void *b)
+status_list(const char *dir, bool (*keep)(int, const char *, void *),
+    struct names *out)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+	int	 fd, r, e;
 
-/*
- * The names in dir that fn accepts, sorted; NULL with *n 0 for none.
- * -1 with errno when dir cannot be read.
- */
-static int
-status_list(const char *dir, bool (*fn)(const char *), char ***out,
-    size_t *n)
-{
-	struct dirent *e;
-	DIR	*d;
-	char	**v = NULL, **nv;
-
-	*out = NULL;
-	*n = 0;
-	if ((d = opendir(dir)) == NULL)
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || !fn(e->d_name))
-			continue;
-		if ((nv = reallocarray(v, *n + 1, sizeof(*v))) == NULL)
-			break;
-		v = nv;
-		if ((v[*n] = strdup(e->d_name)) == NULL)
-			break;
-		(*n)++;
-	}
-	(void)closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), status_name_cmp);
-	*out = v;
-	return 0;
-}
-
-static void
-status_list_free(char **v, size_t n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
+	r = names_read(fd, keep, NULL, out);
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return r;
 }
 
 static bool
-status_any(const char *name)
-{
-	(void)name;
-	return true;
-}
-
-static bool
-status_is_key(const char *name)
+status_is_key(int dirfd, const char *name, void *arg)
 {
 	size_t	 n = strlen(name);
 
-	return n > 4 && strcmp(name + n - 4, ".key") == 0;
+	(void)dirfd;
+	(void)arg;
+	return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".key") == 0;
 }
 
 static void
 status_certs(const struct conf *conf, const struct tls_ops *tls,
     const char *tls_err)
 {
-	char	 path[PATH_MAX], **v;
-	size_t	 n, i;
+	char	 path[PATH_MAX];
+	struct names v;
+	size_t	 i;
 
 	(void)printf("certificates (%s/certs)\n", conf->dir);
 	if (tls == NULL) {
@@ -397,7 +363,7 @@ status_certs(const struct conf *conf, const struct tls_ops *tls,
 		return;
 	}
 	if (conf_pathf(path, "%s/certs", conf->dir) == -1 ||
-	    status_list(path, status_any, &v, &n) == -1) {
+	    status_list(path, NULL, &v) == -1) {
 		if (errno == ENOENT)
 			status_line("WARN", "no certificates: no STARTTLS, "
 			    "no submission over TLS");
@@ -406,12 +372,12 @@ status_certs(const struct conf *conf, const struct tls_ops *tls,
 			    conf->dir, strerror(errno));
 		return;
 	}
-	if (n == 0)
+	if (v.n == 0)
 		status_line("WARN", "no certificates: no STARTTLS, "
 		    "no submission over TLS");
-	for (i = 0; i < n; i++)
-		status_cert(tls, conf->dir, v[i]);
-	status_list_free(v, n);
+	for (i = 0; i < v.n; i++)
+		status_cert(tls, conf->dir, v.v[i]);
+	names_free(&v);
 }
 
 /* --- DKIM keys ------------------------------------------------------------ */
@@ -455,12 +421,13 @@ static void
 status_dkim_domain(const struct conf *conf, const struct tls_ops *tls,
     const char *tls_err, const struct users_domain *dom)
 {
-	char	 path[PATH_MAX], type[32], why[256], **v;
-	size_t	 n, i;
+	char	 path[PATH_MAX], type[32], why[256], *sel;
+	struct names v;
+	size_t	 i;
 
 	if (conf_pathf(path, "%s/domains/%s/dkim", conf->dir,
 	    dom->dirname) == -1 ||
-	    status_list(path, status_is_key, &v, &n) == -1) {
+	    status_list(path, status_is_key, &v) == -1) {
 		if (errno == ENOENT)
 			status_line("WARN", "%s: no DKIM keys: its mail is "
 			    "not signed", dom->name);
@@ -470,28 +437,29 @@ status_dkim_domain(const struct conf *conf, const struct tls_ops *tls,
 			    strerror(errno));
 		return;
 	}
-	if (n == 0)
+	if (v.n == 0)
 		status_line("WARN", "%s: no DKIM keys: its mail is not signed",
 		    dom->name);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < v.n; i++) {
 		int	 saved;
 
-		v[i][strlen(v[i]) - 4] = '\0';	/* the selector */
+		sel = v.v[i];
+		sel[strlen(sel) - 4] = '\0';	/* the selector */
 		if (conf_pathf(path, "%s/domains/%s/dkim/%s.key", conf->dir,
-		    dom->dirname, v[i]) == -1) {
+		    dom->dirname, sel) == -1) {
 			status_line("FAIL", "%s: selector %s: path too long",
-			    dom->name, v[i]);
+			    dom->name, sel);
 			continue;
 		}
 		if (tls == NULL) {
 			status_line("FAIL", "%s: selector %s: cannot read "
-			    "keys: %s", dom->name, v[i], tls_err);
+			    "keys: %s", dom->name, sel, tls_err);
 			continue;
 		}
 		if (status_key_type(tls, path, type, sizeof(type), why,
 		    sizeof(why)) == 0) {
 			status_line("OK", "%s: selector %s: %s", dom->name,
-			    v[i], type);
+			    sel, type);
 			continue;
 		}
 		saved = errno;
@@ -499,12 +467,12 @@ status_dkim_domain(const struct conf *conf, const struct tls_ops *tls,
 		if (saved == EACCES && geteuid() != 0)
 			status_line("WARN", "%s: selector %s: not readable by "
 			    "this user (run as root to check it)", dom->name,
-			    v[i]);
+			    sel);
 		else
 			status_line("FAIL", "%s: selector %s: %s", dom->name,
-			    v[i], why);
+			    sel, why);
 	}
-	status_list_free(v, n);
+	names_free(&v);
 }
 
 static void

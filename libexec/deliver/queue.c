@@ -29,15 +29,10 @@
 
 #include "deliver.h"
 #include "log.h"
+#include "names.h"
 #include "poison.h"
 
 #define QUEUE_HEAD_READ	65536
-
-static int
-queue_idcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 int
 deliver_read_message(struct dmsg *m, size_t max, char **out, size_t *len)
@@ -224,91 +219,61 @@ fail:
 	return -1;
 }
 
+/*
+ * A queue file worth loading: a message id past r->after.  An orphaned
+ * state file, whose message is gone, is removed on the way.
+ */
+static bool
+queue_is_next(int dirfd, const char *name, void *arg)
+{
+	const struct runner *r = arg;
+	char	 base[SPOOL_ID_LEN + 1];
+
+	if (!spool_id_valid(name)) {
+		if (strlen(name) == SPOOL_ID_LEN + 6 &&
+		    strcmp(name + SPOOL_ID_LEN, ".state") == 0) {
+			memcpy(base, name, SPOOL_ID_LEN);
+			base[SPOOL_ID_LEN] = '\0';
+			if (spool_id_valid(base) && faccessat(dirfd, base,
+			    F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+			    errno == ENOENT)
+				(void)unlinkat(dirfd, name, 0);
+		}
+		return false;
+	}
+	return r->after[0] == '\0' || strcmp(name, r->after) > 0;
+}
+
 int
 queue_collect(struct runner *r, char **ids, size_t nids, size_t max)
 {
-	DIR	*dir;
-	struct dirent *de;
-	char	**names = NULL;
-	size_t	 n = 0, cap = 0, i;
-	int	 fd;
+	struct names ns = { .v = ids, .n = nids };
+	size_t	 i;
+	int	 rc = 0;
 
 	r->msgs = NULL;
 	r->nmsgs = 0;
-	if (nids > 0) {
-		names = ids;
-		n = nids;
-	} else {
-		if ((fd = dup(r->sp.queuefd)) == -1 ||
-		    (dir = fdopendir(fd)) == NULL) {
+	if (nids == 0) {
+		if (names_read(r->sp.queuefd, queue_is_next, r, &ns) == -1) {
 			log_error("cannot read the queue", r->sp.dir, errno);
 			return -1;
 		}
-		rewinddir(dir);
-		while ((de = readdir(dir)) != NULL) {
-			if (!spool_id_valid(de->d_name)) {
-				size_t	 len = strlen(de->d_name);
-				char	 base[SPOOL_ID_LEN + 1];
-
-				/* an orphaned state file: its message is gone */
-				if (len == SPOOL_ID_LEN + 6 &&
-				    strcmp(de->d_name + SPOOL_ID_LEN,
-				    ".state") == 0) {
-					memcpy(base, de->d_name, SPOOL_ID_LEN);
-					base[SPOOL_ID_LEN] = '\0';
-					if (spool_id_valid(base) &&
-					    faccessat(r->sp.queuefd, base, F_OK,
-					    AT_SYMLINK_NOFOLLOW) == -1 &&
-					    errno == ENOENT)
-						(void)unlinkat(r->sp.queuefd,
-						    de->d_name, 0);
-				}
-				continue;
-			}
-			if (r->after[0] != '\0' &&
-			    strcmp(de->d_name, r->after) <= 0)
-				continue;
-			if (n == cap) {
-				char	**nn;
-
-				cap = cap ? cap * 2 : 256;
-				nn = reallocarray(names, cap, sizeof(*nn));
-				if (nn == NULL)
-					break;
-				names = nn;
-			}
-			if ((names[n] = strdup(de->d_name)) == NULL)
-				break;
-			n++;
-		}
-		(void)closedir(dir);
-		if (n > 1)
-			qsort(names, n, sizeof(*names), queue_idcmp);
-		if (n > 0)
+		if (ns.n > 0)
 			(void)snprintf(r->after, sizeof(r->after), "%s",
-			    names[n - 1]);
+			    ns.v[ns.n - 1]);
 	}
-	if (n > 0 && (r->msgs = calloc(n < max ? n : max,
-	    sizeof(*r->msgs))) == NULL) {
-		if (names != ids) {
-			for (i = 0; i < n; i++)
-				free(names[i]);
-			free(names);
-		}
-		return -1;
-	}
-	for (i = 0; i < n && r->nmsgs < max; i++) {
-		if (!spool_id_valid(names[i]))
+	if (ns.n > 0 && (r->msgs = calloc(ns.n < max ? ns.n : max,
+	    sizeof(*r->msgs))) == NULL)
+		rc = -1;
+	for (i = 0; rc == 0 && i < ns.n && r->nmsgs < max; i++) {
+		if (!spool_id_valid(ns.v[i]))
 			continue;
-		if (queue_load(r, names[i], &r->msgs[r->nmsgs]) == 1)
+		if (queue_load(r, ns.v[i], &r->msgs[r->nmsgs]) == 1)
 			r->nmsgs++;
 	}
-	if (names != ids) {
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-	}
-	return (int)r->nmsgs;
+	if (nids == 0)
+		names_free(&ns);
+	return rc == 0 ? (int)r->nmsgs : -1;
 }
 
 const char *

@@ -77,6 +77,17 @@ tap_like "$(cat "$tmp/deliver.log")" "id=$id event=delivered .*to=bob@remote.tes
 tap_like "$(cat "$tmp/deliver.log")" "event=removed" "log: event=removed"
 sink_clear
 
+# A state file whose message is gone (a crash between the two unlinks) is
+# removed by the next run; other files in the queue are not the runner's.
+printf 'attempts 1\n' > "$c/spool/queue/$id.state"
+: > "$c/spool/queue/notes.txt"
+run
+tap_ok "$([ ! -e "$c/spool/queue/$id.state" ]; echo $?)" \
+	"an orphaned state file is removed by the next run"
+tap_ok "$([ -e "$c/spool/queue/notes.txt" ]; echo $?)" \
+	"a file that is not a queue file is left alone"
+rm -f "$c/spool/queue/notes.txt"
+
 # --- several messages, one connection ------------------------------------
 for i in 1 2 3 4 5; do msg "batch$i" | enq alice@example.test "u$i@routed.test" >/dev/null; done
 : > "$tmp/sink.log"
