@@ -60,7 +60,7 @@ struct alias_cmd {
 	struct users	 users;
 	const struct users_domain *dom;
 	char		 key[ADDR_LOCAL_MAX + 1];	/* or "*" */
-	char		 shown[ADDR_PATH_MAX + 1];	/* key@dom */
+	char		 shown[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2]; /* key@dom */
 	char		 path[PATH_MAX];		/* aliases */
 	char		 upath[PATH_MAX];		/* users */
 };

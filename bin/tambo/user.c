@@ -83,7 +83,7 @@ get_password(enum pw_source src, const char *arg, bool confirm, char *out,
 
 	switch (src) {
 	case PW_ARG:
-		if (strlen(arg) >= outsz)
+		if (arg == NULL || strlen(arg) >= outsz)
 			return -1;
 		memcpy(out, arg, strlen(arg) + 1);
 		return 0;

@@ -116,7 +116,7 @@ local_maildir(struct runner *r, struct dmsg *m, struct qstate_target *t,
     const char *msg, size_t len)
 {
 	char	 dir[PATH_MAX], tmp[PATH_MAX], new[PATH_MAX], name[256];
-	char	 head[2 * ADDR_PATH_MAX + 64], user[ADDR_PATH_MAX + 1];
+	char	 head[ADDR_PATH_MAX + QSTATE_ADDR_MAX + 64], user[ADDR_PATH_MAX + 1];
 	const char *at = strrchr(t->addr, '@'), *from;
 	static unsigned seq;
 	struct timespec ts;
