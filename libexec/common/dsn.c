@@ -542,7 +542,7 @@ dsn_diag_split(const char *d, char *type, size_t typesz, const char **text)
 	    (d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') ||
 	    d[i] == '-'); i++)
 		;
-	if (d[i] == ';' && i < typesz && (
+	if (i < typesz && d[i] == ';' && (
 	    (i == 4 && strncasecmp(d, "smtp", 4) == 0) ||
 	    (i > 2 && strncasecmp(d, "x-", 2) == 0))) {
 		memcpy(type, d, i);

@@ -49,7 +49,7 @@
 #include "io.h"
 
 /* Bumped whenever struct tls_ops or the params structures change. */
-#define TLS_ABI		4
+#define TLS_ABI		4u
 
 /* The plugin's file name, looked for in the running program's directory. */
 #define TLS_PLUGIN	"tls.so"

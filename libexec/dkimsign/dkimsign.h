@@ -26,9 +26,9 @@
 #define DK_SIGNERS_MAX	8	/* signatures in one pass */
 #define DK_TAGS_MAX	4	/* --tag */
 #define DK_KEYFILE_MAX	(64 * 1024)
-#define DK_RSA_MIN	2048
+#define DK_RSA_MIN	2048u
 #define DK_RSA_WEAK_MIN	1024	/* with --allow-small-rsa, test vectors */
-#define DK_RSA_MAX	4096	/* RFC 8301 3.2: what verifiers must take */
+#define DK_RSA_MAX	4096u	/* RFC 8301 3.2: what verifiers must take */
 
 enum dk_alg {
 	DK_RSA,
