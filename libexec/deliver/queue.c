@@ -101,9 +101,29 @@ queue_from_domain(const char *h, size_t n, char *out, size_t outsz)
 }
 
 /*
+ * The local domain whose keys sign mail from dom: dom itself, else the
+ * nearest local domain above it.  Cron's mail from root@mx.example.org
+ * (sendmail's login@hostname) is signed as example.org, which DMARC's
+ * relaxed alignment accepts for the From: domain mx.example.org.
+ */
+static const struct users_domain *
+queue_sign_domain(const struct users *u, const char *dom)
+{
+	const struct users_domain *d;
+	const char *p = dom;
+
+	while ((d = users_domain(u, p)) == NULL) {
+		if ((p = strchr(p, '.')) == NULL || strchr(++p, '.') == NULL)
+			return NULL;	/* never a top-level domain alone */
+	}
+	return d;
+}
+
+/*
  * Mail that left through submission or the local sendmail is signed with
- * the keys of its From: domain when that domain has any; mail that only
- * passes through (forwarding) is not signed as its author's domain.
+ * the keys of its From: domain (or of the local domain above it) when
+ * that domain has any; mail that only passes through (forwarding) is not
+ * signed as its author's domain.
  */
 static void
 queue_sign_decide(struct runner *r, struct dmsg *m)
@@ -123,7 +143,7 @@ queue_sign_decide(struct runner *r, struct dmsg *m)
 		return;
 	queue_from_domain(head, len, dom, sizeof(dom));
 	free(head);
-	if (dom[0] == '\0' || (d = users_domain(&r->users, dom)) == NULL)
+	if (dom[0] == '\0' || (d = queue_sign_domain(&r->users, dom)) == NULL)
 		return;
 	if (conf_pathf(path, "%s/domains/%s/dkim", r->conf.dir,
 	    d->dirname) == -1 || (dir = opendir(path)) == NULL)

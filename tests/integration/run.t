@@ -143,6 +143,29 @@ else
 	tap_ok 1 "sendmail, after the runner sat idle: delivered"
 	tap_ok 1 "sendmail: DKIM-signed (nothing arrived)"
 fi
+# As cron sends it: no -f, so from root@ the host name, mx.example.test,
+# which is not a local domain: signed as example.test, the local domain
+# above it (DMARC's relaxed alignment takes it for mx.example.test).
+printf 'Subject: run-cron\n\nfrom cron\n' |
+	TAMBO_CONFIG_DIR=$RUN_DIR "$B/bin/sendmail" friend@example.org
+if f=$(outbox_has run-cron); then
+	tap_like "$(grep -i '^From:' "$f")" "<$(id -un)@mx\\.example\\.test>" \
+		"cron's mail: From: login@hostname"
+	dkim_ok "$f" "cron's mail"
+else
+	tap_ok 1 "cron's mail: delivered"
+	tap_ok 1 "cron's mail: DKIM-signed (nothing arrived)"
+fi
+# A From: domain that merely ends like a local one is not signed as it.
+printf 'From: <x@notexample.test>\nSubject: run-foreign\n\nnot ours\n' |
+	TAMBO_CONFIG_DIR=$RUN_DIR "$B/bin/sendmail" -f demo@example.test \
+	friend@example.org
+if f=$(outbox_has run-foreign); then
+	tap_is "$(grep -c '^DKIM-Signature:' "$f")" 0 \
+		"From: x@notexample.test is not signed as example.test"
+else
+	tap_ok 1 "From: x@notexample.test: delivered"
+fi
 tap_is "$(grep -c 'event=pass delivered=0 deferred=0 bounced=0' \
 	"$RUN_DIR/log")" 0 "the runner's idle passes are not in the log"
 tap_like "$(cat "$RUN_DIR/log")" 'event=pass delivered=1' \
