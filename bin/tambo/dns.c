@@ -393,15 +393,22 @@ dns_print_txt(const char *name, const char *value)
 	putchar('\n');
 }
 
+/*
+ * The SPF record for name: the domain's, or the host name's own (for its
+ * HELO and for mail from login@hostname, RFC 7208 2.3), which without
+ * known addresses says "a" rather than "mx".
+ */
 static void
-spf_expected(const struct host *h, char *out, size_t outsz)
+spf_expected(const struct host *h, const char *name, char *out,
+    size_t outsz)
 {
 	char	 a[INET6_ADDRSTRLEN];
 	size_t	 i, o;
 
 	o = (size_t)snprintf(out, outsz, "v=spf1");
 	if (h->naddrs == 0)
-		o += (size_t)snprintf(out + o, outsz - o, " mx");
+		o += (size_t)snprintf(out + o, outsz - o, " %s",
+		    strcasecmp(name, h->name) == 0 ? "a" : "mx");
 	for (i = 0; i < h->naddrs && o < outsz; i++) {
 		dns_addr_format(&h->addrs[i], a, sizeof(a));
 		o += (size_t)snprintf(out + o, outsz - o, " %s:%s",
@@ -429,8 +436,14 @@ dns_records(const char *domain, const struct host *h, size_t nkeys)
 		printf("%s.\t%d\tIN\t%s\t%s\n", h->name, DNS_TTL,
 		    h->addrs[i].family == AF_INET ? "A" : "AAAA", a);
 	}
-	spf_expected(h, value, sizeof(value));
+	spf_expected(h, domain, value, sizeof(value));
 	dns_print_txt(domain, value);
+	if (strcasecmp(h->name, domain) != 0) {
+		printf("; the host name's own, for its HELO and for mail from "
+		    "login@%s (cron):\n", h->name);
+		spf_expected(h, h->name, value, sizeof(value));
+		dns_print_txt(h->name, value);
+	}
 	if (nkeys == 0)
 		printf("; no DKIM keys in domains/%s/dkim: make them with "
 		    "tambo dkim keygen %s\n", domain, domain);
@@ -675,7 +688,7 @@ check_spf(struct dns *d, const char *domain, const struct host *h,
 	size_t	 n, i, nspf = 0, which = 0;
 	enum dns_result r;
 
-	spf_expected(h, expected, sizeof(expected));
+	spf_expected(h, domain, expected, sizeof(expected));
 	(void)snprintf(item, sizeof(item), "SPF %s", domain);
 	r = dns_txt(d, domain, txt, &n);
 	if (r != DNS_OK) {
@@ -876,6 +889,8 @@ dns_check(const char *domain, const struct host *h, size_t nkeys,
 	check_mx(d, domain, h, &c);
 	check_host(d, h, &c);
 	check_spf(d, domain, h, &c);
+	if (strcasecmp(h->name, domain) != 0)
+		check_spf(d, h->name, h, &c);
 	check_dkim(d, domain, nkeys, &c);
 	check_dmarc(d, domain, &c);
 	check_ptr(d, h, &c);

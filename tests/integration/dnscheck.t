@@ -49,7 +49,8 @@ re() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }	# as an ERE
 
 # --- the records, right ----------------------------------------------------
 MX=(--mx-host=$D,$H,10)
-HOST=(--host-record=$H,192.0.2.1,2001:db8::1)	# A, AAAA and both PTRs
+HOST=(--host-record=$H,192.0.2.1,2001:db8::1	# A, AAAA and both PTRs
+	"--txt-record=$H,v=spf1 ip4:192.0.2.1 ip6:2001:db8::1 -all")
 SPF=("--txt-record=$D,v=spf1 ip4:192.0.2.1 include:_spf.$D -all"
 	"--txt-record=_spf.$D,v=spf1 ip6:2001:db8::/64 ~all")
 DKIM=("--txt-record=rsa1._domainkey.$D,v=DKIM1; k=rsa; p=$RSA_P"
@@ -84,7 +85,7 @@ EOF
 
 check
 tap_is "$rc" 0 "all right: exit 0"
-tap_is "$(printf '%s\n' "$out" | grep -c .)" 11 "all right: 11 lines"
+tap_is "$(printf '%s\n' "$out" | grep -c .)" 14 "all right: 14 lines"
 tap_is "$(printf '%s\n' "$out" | grep -vc '^OK  ')" 0 "all right: every line OK"
 [ "$rc" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
 tap_like "$(line "MX $D")" "found: 10 $H  expected: $H\$" "MX: what was found"
@@ -93,6 +94,10 @@ tap_like "$(line "SPF $D 2001:db8::1")" \
 	"SPF: the IPv6 address passes through the include"
 tap_like "$(line "SPF $D 192.0.2.1")" 'found: pass \("ip4:192\.0\.2\.1" in example\.test' \
 	"SPF: the IPv4 address passes"
+verdict OK "SPF $H" "SPF: the host name has its own record"
+tap_like "$(line "SPF $H 2001:db8::1")" '^OK +SPF mx\.example\.test 2001:db8::1  found: pass' \
+	"SPF: the host name's record passes its IPv6 address"
+verdict OK "SPF $H 192\.0\.2\.1" "SPF: and its IPv4 address"
 verdict OK "DKIM rsa1\._domainkey\.$D" "DKIM: the RSA key matches"
 verdict OK "DKIM ed1\._domainkey\.$D" "DKIM: the Ed25519 key matches"
 tap_like "$(line "DKIM ed1._domainkey.$D")" "found: k=ed25519; p=$(re "${ED_P:0:10}")" \
@@ -121,6 +126,13 @@ tap_is "$rc" 1 "no SPF record: exit 1"
 tap_like "$(line "SPF $D")" '^MISSING +SPF example\.test  found: no v=spf1 record  expected: v=spf1 ip4:192\.0\.2\.1 ip6:2001:db8::1 -all$' \
 	"  MISSING, with the record to publish"
 tap_is "$(line "SPF $D 192.0.2.1")" "" "  no per-address SPF lines"
+
+serve "${MX[@]}" "${SPF[@]}" "${DKIM[@]}" "${DMARC[@]}" "${HOST[0]}"
+check
+tap_is "$rc" 1 "no SPF record for the host name: exit 1"
+tap_like "$(line "SPF $H")" '^MISSING +SPF mx\.example\.test  found: nothing  expected: v=spf1 ip4:192\.0\.2\.1 ip6:2001:db8::1 -all$' \
+	"  MISSING, with the record to publish"
+tap_is "$(printf '%s\n' "$out" | grep -vc '^OK  ')" 1 "  only that line is not OK"
 
 serve "${MX[@]}" "${HOST[@]}" "${DKIM[@]}" "${DMARC[@]}" "${SPF[@]}" \
 	"--txt-record=$D,v=spf1 mx -all"
@@ -230,6 +242,8 @@ have "^$D\.	3600	IN	MX	10 $H\.\$" "MX"
 have "^$H\.	3600	IN	A	192\.0\.2\.1\$" "A"
 have "^$H\.	3600	IN	AAAA	2001:db8::1\$" "AAAA"
 have "^$D\.	3600	IN	TXT	\"v=spf1 ip4:192\.0\.2\.1 ip6:2001:db8::1 -all\"\$" "SPF"
+have "^$H\.	3600	IN	TXT	\"v=spf1 ip4:192\.0\.2\.1 ip6:2001:db8::1 -all\"\$" \
+	"the host name's SPF"
 have "^ed1\._domainkey\.$D\.	3600	IN	TXT	\"v=DKIM1; k=ed25519; p=$(re "$ED_P")\"\$" \
 	"Ed25519 DKIM, p= the raw public key"
 have "^rsa1\._domainkey\.$D\.	3600	IN	TXT	\"v=DKIM1; k=rsa; p=" "RSA DKIM"
@@ -270,7 +284,7 @@ tap_is "$(printf '%s\n' "${opts[@]}" | grep -c '^UNKNOWN')" 0 \
 	"records: only MX, A, AAAA, TXT and PTR lines"
 tap_like "$(printf '%s\n' "$records" | grep "^rsa1\._domainkey")" '" "' \
 	"records: the RSA value is split into several strings"
-tap_is "${#opts[@]}" 9 "records: 9 records"
+tap_is "${#opts[@]}" 10 "records: 10 records"
 serve "${opts[@]}"
 check
 tap_is "$rc" 0 "the records as printed, served: check exits 0"
