@@ -60,7 +60,7 @@ PROGS := $(BIN_NAMES:%=$(B)/bin/%) $(LIBEXEC_NAMES:%=$(B)/libexec/tambo/%)
 # libidn2 is loaded on first use (addr.c), GnuTLS with the TLS plugin
 # (tls.so): neither is linked into the per-connection handler.
 tambo_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS) $(SYSTEMD_LIBS)
-smtpd_LIBS    := $(CRYPT_LIBS)
+smtpd_LIBS    := $(CRYPT_LIBS) $(RESOLV_LIBS)
 authd_LIBS    := $(CRYPT_LIBS)
 enqueue_LIBS  :=
 deliver_LIBS  := $(RESOLV_LIBS)

@@ -77,32 +77,6 @@ static char txt[DNS_TXT_MAX][DNS_TXT_LEN];
 
 /* --- this host -------------------------------------------------------------- */
 
-/* Public unicast: not loopback, link-local, private, ULA, shared,
- * documentation or multicast space. */
-static bool
-addr_global(const struct dns_addr *a)
-{
-	const unsigned char *b;
-
-	if (a->family == AF_INET) {
-		b = (const unsigned char *)&a->u.v4;
-		return !(b[0] == 0 || b[0] == 10 || b[0] == 127 ||
-		    b[0] >= 224 ||
-		    (b[0] == 100 && (b[1] & 0xc0) == 64) ||
-		    (b[0] == 169 && b[1] == 254) ||
-		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168) ||
-		    (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) ||
-		    (b[0] == 198 && (b[1] & 0xfe) == 18) ||
-		    (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
-		    (b[0] == 203 && b[1] == 0 && b[2] == 113));
-	}
-	b = a->u.v6.s6_addr;
-	/* 2000::/3 only, less 2001:db8::/32 */
-	return (b[0] & 0xe0) == 0x20 &&
-	    !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
-}
-
 static int
 host_load(struct host *h)
 {
@@ -136,7 +110,7 @@ host_load(struct host *h)
 			    i->ifa_addr)->sin6_addr, sizeof(a.u.v6));
 		} else
 			continue;
-		if (!addr_global(&a))
+		if (!dns_addr_global(&a))
 			continue;
 		for (j = 0; j < h->naddrs; j++)
 			if (memcmp(&h->addrs[j], &a, sizeof(a)) == 0)

@@ -64,6 +64,7 @@ conf_defaults(struct conf *c)
 	(void)snprintf(c->auth_socket, sizeof(c->auth_socket),
 	    "/run/tambo/auth.sock");
 	c->ip_preference = 6;
+	c->spf_check = CONF_SPF_YES;
 }
 
 bool
@@ -614,6 +615,18 @@ conf_set(const char *key, const char *val, void *vctx)
 		else {
 			(void)snprintf(x->err, x->errsz, "ip_preference: "
 			    "expected ipv6, ipv4, ipv6only or ipv4only");
+			return -1;
+		}
+	} else if (strcmp(key, "spf_check") == 0) {
+		if (strcmp(val, "no") == 0)
+			c->spf_check = CONF_SPF_NO;
+		else if (strcmp(val, "yes") == 0)
+			c->spf_check = CONF_SPF_YES;
+		else if (strcmp(val, "all") == 0)
+			c->spf_check = CONF_SPF_ALL;
+		else {
+			(void)snprintf(x->err, x->errsz, "spf_check: "
+			    "expected no, yes or all");
 			return -1;
 		}
 	} else if (strcmp(key, "srs_domain") == 0) {

@@ -57,6 +57,13 @@ struct conf_route {
 	char		 auth[CONF_ROUTE_AUTH_MAX];
 };
 
+/* spf_check = no|yes|all: the SPF check of mail arriving on port 25 */
+enum {
+	CONF_SPF_NO,		/* never */
+	CONF_SPF_YES,		/* clients at public addresses */
+	CONF_SPF_ALL,		/* every client, loopback and private too */
+};
+
 /* tls_policy DOMAIN = may|encrypt|verify */
 struct conf_tls_policy {
 	char		 domain[ADDR_DOMAIN_MAX + 1];
@@ -93,6 +100,7 @@ struct conf {
 	char		 local_socket[PATH_MAX];	/* sendmail's socket */
 	char		 auth_socket[PATH_MAX];	/* authd's; "": none */
 	int		 ip_preference;		/* 6: IPv6 first, 4, -6/-4 only */
+	int		 spf_check;		/* CONF_SPF_* */
 	char		 srs_domain[ADDR_DOMAIN_MAX + 1]; /* "": the alias's */
 	char		 mailbox_command[1024];	/* "": Maildir under state */
 	size_t		 nresolvers;

@@ -458,6 +458,32 @@ dns_addr_parse(const char *s, struct dns_addr *a)
 	return false;
 }
 
+/* Public unicast: not loopback, link-local, private, ULA, shared,
+ * documentation or multicast space. */
+bool
+dns_addr_global(const struct dns_addr *a)
+{
+	const unsigned char *b;
+
+	if (a->family == AF_INET) {
+		b = (const unsigned char *)&a->u.v4;
+		return !(b[0] == 0 || b[0] == 10 || b[0] == 127 ||
+		    b[0] >= 224 ||
+		    (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+		    (b[0] == 169 && b[1] == 254) ||
+		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168) ||
+		    (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) ||
+		    (b[0] == 198 && (b[1] & 0xfe) == 18) ||
+		    (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
+		    (b[0] == 203 && b[1] == 0 && b[2] == 113));
+	}
+	b = a->u.v6.s6_addr;
+	/* 2000::/3 only, less 2001:db8::/32 */
+	return (b[0] & 0xe0) == 0x20 &&
+	    !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
+}
+
 const char *
 dns_result_name(enum dns_result r)
 {

@@ -101,6 +101,10 @@ void	dns_addr_format(const struct dns_addr *, char *out, size_t outsz);
 /* Parse a numeric IPv4 or IPv6 address (no brackets); false if not one. */
 bool	dns_addr_parse(const char *, struct dns_addr *);
 
+/* A public unicast address: not loopback, link-local, private, ULA,
+ * shared, documentation or multicast space. */
+bool	dns_addr_global(const struct dns_addr *);
+
 /* "ok", "nxdomain", "nodata", "temporary failure": for log lines. */
 const char *dns_result_name(enum dns_result);
 

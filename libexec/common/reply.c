@@ -95,6 +95,12 @@ static const struct reply reply_table[REPLY_COUNT] = {
 	R(REPLY_AUTH_TEMP, 454, "4.7.0", "Temporary authentication failure"),
 	R(REPLY_SENDER_NOT_OWNED, 550, "5.7.1",
 	    "Sender address not owned by the authenticated user"),
+	R(REPLY_SPF_FAIL, 550, "5.7.23",
+	    "SPF validation failed: the sender's domain does not allow "
+	    "this host to send its mail"),
+	R(REPLY_SPF_TEMP, 451, "4.7.24",
+	    "SPF validation error: the sender's SPF record could not be "
+	    "read, try again later"),
 	R(REPLY_PERMANENT, 554, "5.3.0", "Permanent failure in processing"),
 	R(REPLY_LOCAL_ERROR, 451, "4.3.0",
 	    "Local error in processing, try again later"),

@@ -132,6 +132,14 @@ run_mail(struct session *s, const struct smtp_cmd *c)
 			return;
 		}
 	}
+	if ((id = session_spf(s)) != REPLY_OK) {
+		log_mail(s->mail.from.mailbox[0] ? s->mail.from.mailbox : "<>",
+		    session_code(id, code, sizeof(code)));
+		session_reply(s, id);
+		memset(&s->mail, 0, sizeof(s->mail));
+		s->spf_hdr[0] = '\0';
+		return;
+	}
 	s->in_mail = true;
 	log_mail(s->mail.from.mailbox, session_code(REPLY_MAIL_OK, code,
 	    sizeof(code)));

@@ -145,6 +145,7 @@ session_reset(struct session *s)
 	session_abort_message(s);
 	s->in_mail = false;
 	memset(&s->mail, 0, sizeof(s->mail));
+	s->spf_hdr[0] = '\0';
 	free(s->rcpt);
 	s->rcpt = NULL;
 	s->nrcpt = 0;
@@ -238,7 +239,8 @@ session_begin_message(struct session *s)
 	tr.tls = s->tls ? s->tls_desc : NULL;
 	tr.when = env.arrival;
 	buf_init(&hdr, 4096);
-	if (msg_received(&tr, &hdr) == -1 || (s->mode == MODE_LOCAL &&
+	if (buf_add(&hdr, s->spf_hdr, strlen(s->spf_hdr)) == -1 ||
+	    msg_received(&tr, &hdr) == -1 || (s->mode == MODE_LOCAL &&
 	    session_local_received(s, &hdr) == -1)) {
 		buf_free(&hdr);
 		session_abort_message(s);

@@ -53,6 +53,7 @@ struct session {
 	/* the transaction */
 	bool		 in_mail;
 	struct smtp_mail mail;
+	char		 spf_hdr[2048];	/* Received-SPF: (spfcheck.c); "" */
 	struct spool_rcpt *rcpt;
 	size_t		 nrcpt;
 	size_t		 rcpt_tried;	/* RCPT commands, accepted or not */
@@ -100,6 +101,12 @@ void	session_run(const struct conf *, enum session_mode, int rfd, int wfd,
  * Internal to smtpd: what session.c offers the files that implement
  * commands (data.c, auth.c, tlsconn.c).
  */
+
+/*
+ * The SPF check of the sender just given in MAIL (spfcheck.c): REPLY_OK,
+ * or the reply that refuses it.  Fills s->spf_hdr when it checked.
+ */
+enum reply_id session_spf(struct session *);
 
 /* Send a reply line as is (no CRLF in text). */
 void	session_write(struct session *, const char *text, size_t n);

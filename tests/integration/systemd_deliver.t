@@ -15,12 +15,14 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/nspawn.sh
 . "$(dirname "$0")/../lib/nspawn.sh"
+# shellcheck source=../lib/dns.sh
+. "$TOP/tests/lib/dns.sh"
 
 nspawn_need swaks ss
 [ -x /usr/sbin/smtp-sink ] || tap_skip_all "no smtp-sink (postfix)"
 nspawn_need_built libexec/tambo/smtpd libexec/tambo/deliver \
 	libexec/tambo/remote bin/tambo
-nspawn_begin tambo-d$$ 24
+nspawn_begin tambo-d$$ 26
 
 if ! { PORT=$(free_port) && SINK=$(free_port "$PORT"); }; then
 	echo "Bail out! no port"
@@ -254,6 +256,42 @@ else
 	skip_test "load: smtp-source" "no smtp-source (postfix)"
 	skip_test "load: all forwarded" "no smtp-source (postfix)"
 	skip_test "load: queue empty" "no smtp-source (postfix)"
+fi
+
+# --- the SPF check from the sandboxed handler -------------------------------
+# With spf_check = all (the client is on loopback) and the host's dnsmasq
+# as resolver, the port-25 handler asks the DNS from inside its unit's
+# sandbox: a sender whose domain disowns 127.0.0.1 is refused, one whose
+# domain lists it is forwarded with its Received-SPF: pass.
+if have_dns && start_dns "$tmp/dns" \
+	"--txt-record=fail.test,v=spf1 ip4:192.0.2.1 -all" \
+	"--txt-record=pass.test,v=spf1 ip4:127.0.0.1 -all"; then
+	in_ct sh -c 'printf "resolver = %s\nspf_check = all\n" "$1" \
+		>>/etc/tambo/tambo.conf' sh "$(dns_resolver)"
+	spf_send() {	# from subject
+		swaks --server 127.0.0.1 --port "$PORT" --timeout 30 \
+			--to anyone@example.test --from "$1" \
+			--helo client.example --header "Subject: $2" 2>&1
+	}
+	out=$(spf_send someone@fail.test spf-fail)
+	if printf '%s\n' "$out" | grep -q '^<\*\* 550 5\.7\.23 '; then
+		ok "SPF under the unit's sandbox: fail refused with 550 5.7.23"
+	else
+		not_ok "SPF under the unit's sandbox: fail refused with 550 5.7.23" \
+			"$out" "$(ct_journal 'tambo-smtp@*' | grep 'event=spf')"
+	fi
+	out=$(spf_send someone@pass.test spf-pass)
+	if f=$(sink_wait 'Subject: spf-pass') &&
+		grep -q '^Received-SPF: pass ' "$f"; then
+		ok "SPF under the unit's sandbox: pass forwarded with Received-SPF: pass"
+	else
+		not_ok "SPF under the unit's sandbox: pass forwarded" "$out" \
+			"$(ct_journal 'tambo-smtp@*' | grep 'event=spf')"
+	fi
+	in_ct sed -i '/^spf_check = all$/d' /etc/tambo/tambo.conf
+else
+	skip_test "SPF under the unit's sandbox: fail" "no dnsmasq"
+	skip_test "SPF under the unit's sandbox: pass" "no dnsmasq"
 fi
 
 check "tambo-deliver.service ended successfully (no failed runs)" \

@@ -260,6 +260,7 @@ static const struct bad_case {
 	{ "queue_lifetime = 5x\n", "queue_lifetime" },
 	{ "queue_lifetime = 10\n", "queue_lifetime" },
 	{ "ip_preference = ipv5\n", "ip_preference" },
+	{ "spf_check = maybe\n", "spf_check: expected no, yes or all" },
 	{ "delivery_processes = 0\n", "delivery_processes" },
 	{ "max_recipients = 0\n", "tambo.conf:1: max_recipients" },
 	{ "max_recipients = 10001\n", "tambo.conf:1: max_recipients" },
@@ -333,6 +334,7 @@ test_delivery_keys(void)
 	    "delivery_processes = 3\n"
 	    "destination_concurrency = 2\n"
 	    "ip_preference = ipv4only\n"
+	    "spf_check = all\n"
 	    "srs_domain = Fwd.Example\n"
 	    "mailbox_command = /usr/lib/dovecot/dovecot-lda -f \"$SENDER\"\n"
 	    "auth_socket = run/auth.sock\n"
@@ -365,6 +367,7 @@ test_delivery_keys(void)
 	is_int(c.delivery_processes, 3, "delivery_processes");
 	is_int(c.destination_concurrency, 2, "destination_concurrency");
 	is_int(c.ip_preference, -4, "ip_preference ipv4only");
+	is_int(c.spf_check, CONF_SPF_ALL, "spf_check all");
 	is_str(c.srs_domain, "fwd.example", "srs_domain normalised");
 	ok(strstr(c.mailbox_command, "dovecot-lda") != NULL,
 	    "mailbox_command");
@@ -380,6 +383,7 @@ test_delivery_keys(void)
 	is_int(c.queue_lifetime, 5 * 86400, "default queue_lifetime 5 days");
 	is_int(c.delay_warning, 0, "no delay warning by default");
 	is_int(c.ip_preference, 6, "IPv6 first by default");
+	is_int(c.spf_check, CONF_SPF_YES, "spf_check yes by default");
 	ok(conf_route_find(&c, "example.com") == NULL, "no routes");
 	is_int(c.nresolvers, 0, "no resolvers: resolv.conf");
 	is_str(c.auth_socket, "/run/tambo/auth.sock", "default auth_socket");

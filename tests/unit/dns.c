@@ -249,6 +249,32 @@ test_helpers(void)
 		is_str(buf, cases[i].out, "dns_addr_format of \"%s\"",
 		    cases[i].in);
 	}
+	{
+		static const struct {
+			const char *in;
+			bool	 global;
+		} g[] = {
+			{ "8.8.8.8", true }, { "2a00:1450::1", true },
+			{ "127.0.0.1", false }, { "10.1.2.3", false },
+			{ "172.16.0.1", false }, { "172.32.0.1", true },
+			{ "192.168.1.1", false }, { "100.64.0.1", false },
+			{ "100.128.0.1", true }, { "169.254.1.1", false },
+			{ "192.0.2.1", false }, { "198.51.100.1", false },
+			{ "203.0.113.1", false }, { "198.18.0.1", false },
+			{ "224.0.0.1", false }, { "0.1.2.3", false },
+			{ "::1", false }, { "fe80::1", false }, { "fd00::1", false },
+			{ "2001:db8::1", false }, { "ff02::1", false },
+			{ "::ffff:8.8.8.8", false },
+		};
+
+		for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+			if (!dns_addr_parse(g[i].in, &a))
+				bail_out("dns_addr_parse", g[i].in);
+			ok(dns_addr_global(&a) == g[i].global,
+			    "dns_addr_global: %s is %s", g[i].in,
+			    g[i].global ? "public" : "not public");
+		}
+	}
 	memset(&a, 0, sizeof(a));
 	dns_addr_format(&a, buf, sizeof(buf));
 	is_str(buf, "?", "dns_addr_format of no family");
