@@ -627,33 +627,11 @@ check_ptr(struct dns *d, const struct host *h, struct check *c)
 	}
 }
 
-/* spf.h's DNS: dns.h's functions on a struct dns. */
-static enum dns_result
-spf_txt(void *ctx, const char *name, char out[DNS_TXT_MAX][DNS_TXT_LEN],
-    size_t *n)
-{
-	return dns_txt(ctx, name, out, n);
-}
-
-static enum dns_result
-spf_addrs(void *ctx, const char *host, int family,
-    struct dns_addr out[DNS_ADDR_MAX], size_t *n)
-{
-	return dns_addrs(ctx, host, family, out, n);
-}
-
-static enum dns_result
-spf_mx(void *ctx, const char *domain, struct dns_mx out[DNS_MX_MAX],
-    size_t *n, bool *null_mx)
-{
-	return dns_mx(ctx, domain, out, n, null_mx);
-}
-
 static void
 check_spf(struct dns *d, const char *domain, const struct host *h,
     struct check *c)
 {
-	struct spf_dns sd = { d, spf_txt, spf_addrs, spf_mx };
+	struct spf_dns sd = spf_dns_resolver(d);
 	static struct spf_record rec;
 	struct spf_outcome out;
 	char	 item[ADDR_DOMAIN_MAX + 64], a[INET6_ADDRSTRLEN];

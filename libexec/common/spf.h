@@ -125,6 +125,9 @@ struct spf_dns {
 			    bool *null_mx);
 };
 
+/* The DNS of dns.h's resolver d (spfdns.c). */
+struct spf_dns spf_dns_resolver(struct dns *d);
+
 struct spf_outcome {
 	enum spf_result	 result;
 	unsigned	 lookups;	/* terms that caused DNS lookups */

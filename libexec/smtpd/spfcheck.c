@@ -17,27 +17,6 @@
 #include "spf.h"
 #include "poison.h"
 
-static enum dns_result
-spfcheck_txt(void *ctx, const char *name, char out[DNS_TXT_MAX][DNS_TXT_LEN],
-    size_t *n)
-{
-	return dns_txt(ctx, name, out, n);
-}
-
-static enum dns_result
-spfcheck_addrs(void *ctx, const char *host, int family,
-    struct dns_addr out[DNS_ADDR_MAX], size_t *n)
-{
-	return dns_addrs(ctx, host, family, out, n);
-}
-
-static enum dns_result
-spfcheck_mx(void *ctx, const char *domain, struct dns_mx out[DNS_MX_MAX],
-    size_t *n, bool *null_mx)
-{
-	return dns_mx(ctx, domain, out, n, null_mx);
-}
-
 /* src made printable ASCII without the characters in bad (a header
  * field's comment cannot hold "()\\", a quoted string '"\\'). */
 static void
@@ -55,7 +34,8 @@ spfcheck_clean(const char *src, const char *bad, char *out, size_t outsz)
 enum reply_id
 session_spf(struct session *s)
 {
-	struct spf_dns sd = { NULL, spfcheck_txt, spfcheck_addrs, spfcheck_mx };
+	struct spf_dns sd;
+	struct dns *d;
 	struct spf_outcome out;
 	struct dns_addr ip;
 	struct logline l;
@@ -84,13 +64,14 @@ session_spf(struct session *s)
 		domain = at + 1;
 		(void)snprintf(sender, sizeof(sender), "%s", mailbox);
 	}
-	if ((sd.ctx = dns_open(s->conf, 0)) == NULL) {
+	if ((d = dns_open(s->conf, 0)) == NULL) {
 		out.result = SPF_TEMPERROR;
 		(void)snprintf(out.why, sizeof(out.why), "no resolver");
 	} else {
+		sd = spf_dns_resolver(d);
 		(void)spf_check(&sd, &ip, domain, sender,
 		    s->helo[0] != '\0' ? s->helo : NULL, &out);
-		dns_close(sd.ctx);
+		dns_close(d);
 	}
 
 	log_start(&l, out.result == SPF_FAIL || out.result == SPF_TEMPERROR ?
