@@ -3,10 +3,10 @@
  * MAIL FROM, for clients at public addresses (spf_check = yes) or for
  * every client (all).  The identity is the MAIL FROM domain, or for the
  * null sender the HELO name (2.4).  "fail" refuses the sender with
- * 550 5.7.23 and "temperror" with 451 4.7.24 (RFC 7372); every result is
- * recorded in a Received-SPF: field (9.1) above our Received: field.  Mail
- * forwarded from here to a mailbox elsewhere so never carries a sender
- * whose own domain disowns the host it came from.
+ * 550 5.7.23 and "temperror" with 451 4.7.24 (RFC 7372); every other
+ * result is accepted and recorded in a Received-SPF: field (9.1) above our
+ * Received: field.  Mail forwarded from here to a mailbox elsewhere so
+ * never carries a sender whose own domain disowns the host it came from.
  */
 #include <stdio.h>
 #include <string.h>
