@@ -693,6 +693,7 @@ struct status_failure {
 struct status_activity {
 	unsigned long	 entries, accepted, delivered, deferred, bounced;
 	unsigned long	 login_failures, tls_in, relays, tls_out, errors;
+	unsigned long	 spf_checked, spf_failed, spf_temp;
 	char		 last_error[STATUS_TEXT_MAX + 64];
 	size_t		 nfail;		/* failures seen; the last kept */
 	struct status_failure fail[STATUS_FAILURES];
@@ -728,6 +729,15 @@ status_activity_entry(const char *ident, uint64_t usec, const char *msg,
 		a->login_failures++;
 	else if (strcmp(ev, "tls") == 0 && handler)
 		a->tls_in++;
+	else if (strcmp(ev, "spf") == 0 && handler) {
+		a->spf_checked++;
+		if (log_field(msg, "result", v, sizeof(v))) {
+			if (strcmp(v, "fail") == 0)
+				a->spf_failed++;
+			else if (strcmp(v, "temperror") == 0)
+				a->spf_temp++;
+		}
+	}
 	else if (strcmp(ev, "connect") == 0 &&
 	    log_field(msg, "relay", v, sizeof(v))) {
 		a->relays++;
@@ -805,6 +815,10 @@ status_activity(uint64_t since)
 	    "bounced %lu", a.accepted, a.delivered, a.deferred, a.bounced);
 	status_line("", "failed logins %lu, TLS sessions %lu in, %lu of %lu "
 	    "out", a.login_failures, a.tls_in, a.tls_out, a.relays);
+	if (a.spf_checked > 0)
+		status_line("", "SPF checks of senders %lu: refused %lu (fail), "
+		    "asked to retry %lu (DNS failed)", a.spf_checked,
+		    a.spf_failed, a.spf_temp);
 	if (a.errors > 0)
 		status_line("WARN", "%lu error%s logged, the last: %s",
 		    a.errors, a.errors == 1 ? "" : "s", a.last_error);
