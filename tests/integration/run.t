@@ -19,8 +19,12 @@ tmp=$(mktemp -d) && chmod 755 "$tmp" || { echo "Bail out! mktemp"; exit 1; }
 at_exit "rm -rf $tmp"
 unset TAMBO_CONFIG_DIR
 export RUN_DIR=$tmp/run PORT SUB_PORT SUBS_PORT OUT_PORT
-PORT=$(free_port) SUB_PORT=$(free_port) SUBS_PORT=$(free_port)
-OUT_PORT=$(free_port)
+# run.sh listens only after its set-up (keys, certificates): ports below
+# the ephemeral range, which a client of a test alongside cannot take.
+PORT=$(late_port) && SUB_PORT=$(late_port "$PORT") &&
+	SUBS_PORT=$(late_port "$PORT" "$SUB_PORT") &&
+	OUT_PORT=$(late_port "$PORT" "$SUB_PORT" "$SUBS_PORT") ||
+	{ echo "Bail out! no free port"; exit 1; }
 
 # A process group of its own with SIGINT handled, as in a terminal (a
 # command started with & here inherits SIGINT ignored), so that the test

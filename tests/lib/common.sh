@@ -100,6 +100,28 @@ s.close()
 PY
 }
 
+# late_port: a port for a socket that starts listening seconds later (in
+# a container, on both loopback addresses, or after a set-up).  Drawn from
+# 20000-32767, below the kernel's ephemeral range (ip_local_port_range,
+# 32768 and up), and tested with ss rather than bound: by the time the
+# socket listens, a client of a test running alongside could have been
+# given an ephemeral port, and the listener would fail on it.
+# shellcheck disable=SC2120 # TAKEN... may be none
+late_port() {	# [TAKEN...]
+	local p t
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 12768))
+		for t in "$@"; do
+			[ "$p" = "$t" ] && continue 2
+		done
+		if [ -z "$(ss -Htanl "( sport = :$p )" 2>/dev/null)" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # tmp_instance: a temporary directory $tmp (readable by the users the
 # programs drop to, removed at exit) holding an instance in $c
 # (make_instance); TAMBO_CONFIG_DIR unset.

@@ -97,26 +97,11 @@ check() {	# NAME COMMAND...
 	fi
 }
 
-# Ports are drawn from 20000-32767, below the kernel's ephemeral range
-# (ip_local_port_range, 32768 and up), and tested with ss rather than
-# bound: the sockets listen in the container, on both loopback addresses,
-# seconds later, and by then a client of a test running alongside could
-# have been given an ephemeral port in the same range, and systemd would
-# fail to listen on it.
+# Ports for sockets that listen in the container seconds later: see
+# late_port in common.sh.
 # shellcheck disable=SC2120 # TAKEN... may be none
 free_port() {	# [TAKEN...]
-	local p t
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 12768))
-		for t in "$@"; do
-			[ "$p" = "$t" ] && continue 2
-		done
-		if [ -z "$(ss -Htanl "( sport = :$p )" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	late_port "$@"
 }
 
 in_ct() {
