@@ -816,8 +816,8 @@ status_activity(uint64_t since)
 	status_line("", "failed logins %lu, TLS sessions %lu in, %lu of %lu "
 	    "out", a.login_failures, a.tls_in, a.tls_out, a.relays);
 	if (a.spf_checked > 0)
-		status_line("", "SPF checks of senders %lu: refused %lu (fail), "
-		    "asked to retry %lu (DNS failed)", a.spf_checked,
+		status_line("", "SPF checks of senders %lu: refused %lu "
+		    "(fail), asked to retry %lu (DNS failed)", a.spf_checked,
 		    a.spf_failed, a.spf_temp);
 	if (a.errors > 0)
 		status_line("WARN", "%lu error%s logged, the last: %s",
