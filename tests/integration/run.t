@@ -89,8 +89,8 @@ outbox_has() {	# subject: the outbox file holding it, within 15 s
 	2>/dev/null
 dkim_ok() {	# file name
 	local v rc
-	v=$(/usr/bin/python3 "$TOP/tests/integration/run_dkim.py" \
-		"$tmp/records" "$1" 2>&1)
+	v=$(/usr/bin/python3 "$TOP/tests/integration/dkim_verify.py" \
+		--records "$tmp/records" "$1" 2>&1)
 	rc=$?
 	tap_ok $rc "$2: DKIM-signed as example.test, every signature verifies"
 	[ $rc = 0 ] || printf '#   %s\n' "$v" >&2
